@@ -1,0 +1,151 @@
+"""Comprobación de argumentos con mensajes de error en español.
+
+Cada función pública de ``vgcourse`` valida sus argumentos aquí, antes de
+entrar en JAX, para que un error de uso se lea como una frase que nombra el
+argumento, el valor recibido y lo que es válido, nunca como una traza interna
+de XLA.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+
+import jax
+import numpy as np
+
+
+def _show(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_choice(arg: str, value: object, valid: Iterable[str]) -> str:
+    """Devuelve ``value`` si es uno de los nombres válidos; si no, un error con sugerencia."""
+    valid = list(valid)
+    if not isinstance(value, str):
+        raise TypeError(
+            f"`{arg}` debe ser un texto con uno de estos nombres: {', '.join(valid)}; "
+            f"se recibió {_show(value)} (tipo {type(value).__name__})."
+        )
+    if value in valid:
+        return value
+    close = difflib.get_close_matches(value.lower(), valid, n=1, cutoff=0.5)
+    hint = f" ¿Quisiste decir «{close[0]}»?" if close else ""
+    raise ValueError(
+        f"`{arg}` = {value!r} no es válido. Los valores válidos son: {', '.join(valid)}.{hint}"
+    )
+
+
+def check_int(arg: str, value: object, *, minimum: int = 1) -> int:
+    """Un entero de Python (no booleano) mayor o igual que ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"`{arg}` debe ser un número entero ≥ {minimum}; se recibió {_show(value)} "
+            f"(tipo {type(value).__name__})."
+        )
+    if value < minimum:
+        raise ValueError(f"`{arg}` debe ser un entero ≥ {minimum}; se recibió {value}.")
+    return int(value)
+
+
+def check_float(
+    arg: str,
+    value: object,
+    *,
+    minimum: float | None = None,
+    strictly_positive: bool = False,
+) -> float:
+    """Un número real finito, opcionalmente acotado por debajo."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"`{arg}` debe ser un número real; se recibió {_show(value)} (tipo {type(value).__name__})."
+        )
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"`{arg}` debe ser un número finito; se recibió {value}.")
+    if strictly_positive and value <= 0:
+        raise ValueError(f"`{arg}` debe ser > 0; se recibió {value}.")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"`{arg}` debe ser ≥ {minimum}; se recibió {value}.")
+    return value
+
+
+def check_key(arg: str, value: object) -> jax.Array:
+    """Una clave de ``jax.random.key(semilla)`` (también se aceptan las antiguas ``PRNGKey``)."""
+    if isinstance(value, jax.Array):
+        if jax.dtypes.issubdtype(value.dtype, jax.dtypes.prng_key) and value.shape == ():
+            return value
+        if value.dtype == np.uint32 and value.shape == (2,):
+            return jax.random.wrap_key_data(value)
+    raise TypeError(
+        f"`{arg}` debe ser una clave aleatoria de JAX creada con `jax.random.key(semilla)`; "
+        f"se recibió {_show(value)} (tipo {type(value).__name__}). "
+        "Ejemplo: key=jax.random.key(0)."
+    )
+
+
+def check_seeds(arg: str, value: object) -> tuple[int, ...]:
+    """Una semilla entera ≥ 0 o una secuencia no vacía de ellas."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) == 0:
+        raise TypeError(
+            f"`{arg}` debe ser un entero ≥ 0 o una secuencia no vacía de enteros ≥ 0; "
+            f"se recibió {_show(value)}."
+        )
+    return tuple(check_int(f"{arg}[{i}]", s, minimum=0) for i, s in enumerate(value))
+
+
+def check_int_sequence(arg: str, value: object, *, minimum: int = 1) -> tuple[int, ...]:
+    """Una secuencia no vacía de enteros ≥ ``minimum`` (también vale un entero suelto)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) == 0:
+        raise TypeError(
+            f"`{arg}` debe ser un entero o una secuencia no vacía de enteros ≥ {minimum}; "
+            f"se recibió {_show(value)}."
+        )
+    return tuple(check_int(f"{arg}[{i}]", v, minimum=minimum) for i, v in enumerate(value))
+
+
+def check_array(
+    arg: str,
+    value: object,
+    *,
+    ndim: int | None = None,
+    shape: tuple[int | None, ...] | None = None,
+) -> jax.Array:
+    """Un arreglo real finito con el número de ejes o la forma pedidos."""
+    try:
+        arr = np.asarray(value) if not isinstance(value, jax.Array) else value
+    except Exception as err:  # pragma: no cover - mensajes de numpy variados
+        raise TypeError(f"`{arg}` debe ser un arreglo numérico; no se pudo convertir: {err}") from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+    ):
+        raise TypeError(
+            f"`{arg}` debe ser un arreglo de números reales; se recibió tipo de dato {arr.dtype}."
+        )
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(
+            f"`{arg}` debe tener {ndim} ejes; se recibió un arreglo de forma {tuple(arr.shape)}."
+        )
+    if shape is not None:
+        if arr.ndim != len(shape) or any(
+            want is not None and want != got for want, got in zip(shape, arr.shape)
+        ):
+            want_txt = "(" + ", ".join("·" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(
+                f"`{arg}` debe tener forma {want_txt}; se recibió {tuple(arr.shape)}."
+            )
+    if 0 in arr.shape:
+        raise ValueError(f"`{arg}` está vacío (forma {tuple(arr.shape)}).")
+    if not bool(np.all(np.isfinite(np.asarray(arr)))):
+        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(np.asarray(arr))))
+        raise ValueError(
+            f"`{arg}` contiene {n_bad} valores NaN o infinitos; todos deben ser finitos."
+        )
+    return arr

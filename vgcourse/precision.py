@@ -1,0 +1,98 @@
+"""Precisión numérica: float64 por defecto, float32 a petición.
+
+Importar ``vgcourse`` no cambia la configuración de JAX. La doble precisión
+(float64) necesita que JAX tenga activado ``jax_enable_x64``; se activa de forma
+explícita con :func:`enable_x64` (una vez, al principio de un cuaderno) o solo
+dentro de un bloque con el gestor de contexto :func:`float64`.
+
+¿Por qué float64? Un gradiente que cae 4 veces por capa vale unos 1e-60 tras 100
+capas: en float64 (mínimo normal ≈ 2.2e-308) se mide; en float32 (mínimo normal
+≈ 1.2e-38, y XLA en CPU convierte los subnormales en cero) se vuelve 0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from vgcourse._validation import check_choice
+
+DTYPES = ("float64", "float32")
+
+#: Margen sobre el mínimo normal por debajo del cual una capa se marca como
+#: desbordada por abajo (*underflow*): si el mayor valor absoluto de su gradiente
+#: es menor que ``UNDERFLOW_MARGIN * finfo(dtype).tiny``, las entradas típicas ya
+#: rozan el mínimo representable y la norma deja de ser una medida fiable.
+UNDERFLOW_MARGIN = 2.0**20
+
+
+def enable_x64() -> None:
+    """Activa float64 en JAX para toda la sesión (``jax_enable_x64 = True``).
+
+    Es la llamada que hacen los capítulos en su celda de preparación. Equivale a
+    ``jax.config.update("jax_enable_x64", True)``.
+    """
+    jax.config.update("jax_enable_x64", True)
+
+
+@contextlib.contextmanager
+def float64() -> Iterator[None]:
+    """Gestor de contexto: float64 solo dentro del bloque ``with``.
+
+    Ejemplo::
+
+        with vgcourse.float64():
+            res = vgcourse.layer_gradients(params, x, y, activation="sigmoid")
+            normas = np.asarray(res.preact_norm)   # conviértelo dentro del bloque
+
+    Los arreglos float64 creados dentro no deben mezclarse fuera con operaciones
+    de ``jax.numpy`` (JAX los truncaría a float32): conviértelos a NumPy dentro.
+    """
+    with jax.enable_x64(True):
+        yield
+
+
+def x64_enabled() -> bool:
+    """``True`` si JAX admite float64 en este momento."""
+    return bool(jax.config.jax_enable_x64)
+
+
+def backend_supports_float64() -> bool:
+    """``False`` en backends sin float64 nativo (TPU); ``True`` en CPU y GPU."""
+    return jax.default_backend() != "tpu"
+
+
+def resolve_dtype(dtype: str | None) -> jnp.dtype:
+    """Traduce el argumento ``dtype`` de las funciones públicas a un tipo de JAX.
+
+    ``None`` significa float64 donde el backend lo admite (CPU, GPU) y float32
+    en TPU. Pedir float64 sin haber activado x64 es un error explicado.
+    """
+    if dtype is None:
+        dtype = "float64" if backend_supports_float64() else "float32"
+    if isinstance(dtype, (np.dtype, type)):
+        dtype = np.dtype(dtype).name
+    dtype = check_choice("dtype", dtype, DTYPES)
+    if dtype == "float64":
+        if not backend_supports_float64():
+            raise ValueError(
+                "`dtype` = 'float64' no está disponible en este backend "
+                f"({jax.default_backend()}); usa dtype='float32'."
+            )
+        if not x64_enabled():
+            raise ValueError(
+                "`dtype` = 'float64' (el valor por defecto) necesita la doble precisión de JAX, "
+                "que está desactivada. Llama antes a `vgcourse.enable_x64()`, o trabaja dentro de "
+                "`with vgcourse.float64():`, o pide `dtype='float32'` (con riesgo de underflow)."
+            )
+        return jnp.dtype(jnp.float64)
+    return jnp.dtype(jnp.float32)
+
+
+def underflow_threshold(dtype: jnp.dtype) -> float:
+    """Umbral de *underflow* para ``dtype``: ``UNDERFLOW_MARGIN`` veces el mínimo normal."""
+    return float(UNDERFLOW_MARGIN * np.finfo(np.dtype(dtype)).tiny)

@@ -1,0 +1,198 @@
+"""Barridos: muchas semillas, profundidades, activaciones e inicializaciones.
+
+Cada combinación (activación, inicialización, formas) se compila **una sola vez**:
+
+- las semillas se procesan dentro de la misma llamada compilada
+  (``jax.lax.map`` con ``batch_size``: ``jax.vmap`` por bloques de semillas);
+- la profundidad es un argumento trazado: la red se construye con la profundidad
+  máxima y las capas l > d se desactivan (pasan ``h`` sin cambios, con
+  ``lax.cond``), así que barrer 10 profundidades no recompila 10 veces. Gracias a
+  ``fold_in`` por capa en :func:`vgcourse.init_mlp`, las d primeras capas son
+  exactamente las de la red de profundidad d con la misma semilla.
+
+El problema de cada semilla ``s`` es el de :func:`problem`: ``key = jax.random.key(s)``,
+``k_params, k_data = jax.random.split(key)``, pesos de ``init_mlp(k_params, ...)`` y
+lote de ``random_batch(k_data, ...)``. Así cualquier celda de un barrido se puede
+reproducir con :func:`vgcourse.layer_gradients` sobre ``problem(s, ...)``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from vgcourse._validation import check_float, check_int, check_int_sequence, check_seeds
+from vgcourse.activations import get_activation
+from vgcourse.gradients import grad_core
+from vgcourse.initializers import check_init
+from vgcourse.networks import (
+    Params,
+    _init_core,
+    check_architecture,
+    check_loss,
+    init_mlp,
+    random_batch,
+)
+from vgcourse.precision import resolve_dtype
+
+__all__ = ["SweepResult", "gradient_sweep", "problem"]
+
+
+def problem(
+    seed: int,
+    *,
+    depth: int,
+    width: int,
+    n_in: int,
+    n_out: int = 1,
+    batch: int,
+    init: str = "xavier_normal",
+    gain: float = 1.0,
+    bias_std: float = 0.0,
+    dtype: str | None = None,
+) -> tuple[Params, jax.Array, jax.Array]:
+    """Parámetros y lote ``(params, x, y)`` de la semilla ``seed`` (la receta de los barridos)."""
+    seed = check_seeds("seed", seed)[0]
+    k_params, k_data = jax.random.split(jax.random.key(seed))
+    params = init_mlp(
+        k_params, depth=depth, width=width, n_in=n_in, n_out=n_out,
+        init=init, gain=gain, bias_std=bias_std, dtype=dtype,
+    )
+    x, y = random_batch(k_data, batch=batch, n_in=n_in, n_out=n_out, dtype=dtype)
+    return params, x, y
+
+
+class SweepResult(NamedTuple):
+    """Resultado de :func:`gradient_sweep`. Ejes: (activación, inicialización, semilla, profundidad, capa).
+
+    En el eje de capa, el índice 0 es la capa 1 (junto a la entrada); las capas que
+    no existen en una profundidad menor que la máxima valen ``NaN``.
+    """
+
+    activations: tuple[str, ...]
+    inits: tuple[str, ...]
+    seeds: tuple[int, ...]
+    depths: tuple[int, ...]
+    preact_norm: np.ndarray       #: (A, I, S, D, L_max) ‖∂L/∂Z_l‖_F
+    weight_norm: np.ndarray       #: (A, I, S, D, L_max) ‖∂L/∂W_l‖_F
+    preact_underflow: np.ndarray  #: (A, I, S, D, L_max) bool
+    weight_underflow: np.ndarray  #: (A, I, S, D, L_max) bool
+    loss: np.ndarray              #: (A, I, S, D)
+
+
+_STATIC = (
+    "max_depth", "width", "n_in", "n_out", "batch", "init", "dtype",
+    "activation", "residual", "batchnorm", "loss", "seed_chunk",
+)
+
+
+@functools.partial(jax.jit, static_argnames=_STATIC)
+def _sweep_core(
+    keys, depth, alpha, gain, bias_std, *,
+    max_depth, width, n_in, n_out, batch, init, dtype,
+    activation, residual, batchnorm, loss, seed_chunk,
+):
+    def one_seed(key):
+        k_params, k_data = jax.random.split(key)
+        params = _init_core(
+            k_params, gain, bias_std, depth=max_depth, width=width,
+            n_in=n_in, n_out=n_out, init=init, dtype=dtype,
+        )
+        kx, ky = jax.random.split(k_data)
+        x = jax.random.normal(kx, (batch, n_in), dtype)
+        y = jax.random.normal(ky, (batch, n_out), dtype)
+        r = grad_core(
+            params, x, y, depth, alpha, activation=activation, residual=residual,
+            batchnorm=batchnorm, loss=loss, return_arrays=False,
+        )
+        return r.preact_norm, r.weight_norm, r.preact_underflow, r.weight_underflow, r.loss
+
+    return jax.lax.map(one_seed, keys, batch_size=seed_chunk)
+
+
+def gradient_sweep(
+    *,
+    seeds,
+    depths,
+    activations,
+    inits,
+    width: int,
+    n_in: int,
+    n_out: int = 1,
+    batch: int,
+    gain: float = 1.0,
+    bias_std: float = 0.0,
+    residual: bool = False,
+    residual_scale: float = 1.0,
+    batchnorm: bool = False,
+    loss: str = "mse",
+    dtype: str | None = None,
+    seed_chunk: int | None = None,
+) -> SweepResult:
+    """Normas de gradiente por capa para todas las combinaciones pedidas.
+
+    Args:
+        seeds: semilla o secuencia de semillas (enteros ≥ 0).
+        depths: profundidad o secuencia de profundidades (≥ 1).
+        activations: nombre o secuencia de nombres de activación.
+        inits: nombre o secuencia de nombres de inicialización.
+        width, n_in, n_out, batch: formas de la red y del lote.
+        gain, bias_std, residual, residual_scale, batchnorm, loss, dtype: como en
+            :func:`vgcourse.init_mlp` y :func:`vgcourse.layer_gradients`.
+        seed_chunk: cuántas semillas se vectorizan juntas (``vmap``); las demás se
+            recorren en secuencia dentro de la misma llamada. Por defecto, todas
+            juntas hasta 8 (lo más rápido medido en CPU, ver ``benchmarks/``).
+
+    Returns:
+        Un :class:`SweepResult` con arreglos de NumPy.
+    """
+    seeds = check_seeds("seeds", seeds)
+    depths = check_int_sequence("depths", depths)
+    acts = (activations,) if isinstance(activations, str) else tuple(activations)
+    init_names = (inits,) if isinstance(inits, str) else tuple(inits)
+    if not acts or not init_names:
+        raise ValueError("`activations` e `inits` deben tener al menos un nombre.")
+    acts = tuple(get_activation(a).name for a in acts)
+    init_names = tuple(check_init(i) for i in init_names)
+    width = check_int("width", width)
+    n_in = check_int("n_in", n_in)
+    n_out = check_int("n_out", n_out)
+    batch = check_int("batch", batch)
+    gain = check_float("gain", gain, strictly_positive=True)
+    bias_std = check_float("bias_std", bias_std, minimum=0.0)
+    _, residual, alpha, batchnorm = check_architecture(acts[0], residual, residual_scale, batchnorm)
+    loss = check_loss(loss)
+    dt = resolve_dtype(dtype)
+    if seed_chunk is None:
+        seed_chunk = min(len(seeds), 8)
+    seed_chunk = check_int("seed_chunk", seed_chunk)
+
+    max_depth = max(depths)
+    keys = jax.vmap(jax.random.key)(jnp.asarray(seeds, dtype=jnp.uint32))
+    shape = (len(acts), len(init_names), len(seeds), len(depths))
+    pre = np.full(shape + (max_depth,), np.nan)
+    wgt = np.full(shape + (max_depth,), np.nan)
+    pre_u = np.zeros(shape + (max_depth,), bool)
+    wgt_u = np.zeros(shape + (max_depth,), bool)
+    losses = np.full(shape, np.nan)
+    scalars = [jnp.asarray(v, dt) for v in (alpha, gain, bias_std)]
+    for a, act in enumerate(acts):
+        for i, init in enumerate(init_names):
+            for d, depth in enumerate(depths):
+                out = _sweep_core(
+                    keys, jnp.asarray(depth, jnp.int32), *scalars,
+                    max_depth=max_depth, width=width, n_in=n_in, n_out=n_out, batch=batch,
+                    init=init, dtype=dt, activation=act, residual=residual,
+                    batchnorm=batchnorm, loss=loss, seed_chunk=seed_chunk,
+                )
+                p, w, pu, wu, lo = (np.asarray(o) for o in out)
+                pre[a, i, :, d, :depth] = p[:, :depth]
+                wgt[a, i, :, d, :depth] = w[:, :depth]
+                pre_u[a, i, :, d, :depth] = pu[:, :depth]
+                wgt_u[a, i, :, d, :depth] = wu[:, :depth]
+                losses[a, i, :, d] = lo
+    return SweepResult(acts, init_names, seeds, depths, pre, wgt, pre_u, wgt_u, losses)
