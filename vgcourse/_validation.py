@@ -56,9 +56,10 @@ def check_float(
     value: object,
     *,
     minimum: float | None = None,
+    maximum: float | None = None,
     strictly_positive: bool = False,
 ) -> float:
-    """Un número real finito, opcionalmente acotado por debajo."""
+    """Un número real finito, opcionalmente acotado."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"`{arg}` debe ser un número real; se recibió {_show(value)} (tipo {type(value).__name__})."
@@ -70,6 +71,8 @@ def check_float(
         raise ValueError(f"`{arg}` debe ser > 0; se recibió {value}.")
     if minimum is not None and value < minimum:
         raise ValueError(f"`{arg}` debe ser ≥ {minimum}; se recibió {value}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"`{arg}` debe ser ≤ {maximum}; se recibió {value}.")
     return value
 
 
@@ -118,7 +121,12 @@ def check_array(
     ndim: int | None = None,
     shape: tuple[int | None, ...] | None = None,
 ) -> jax.Array:
-    """Un arreglo real finito con el número de ejes o la forma pedidos."""
+    """Un arreglo real finito con el número de ejes o la forma pedidos.
+
+    Dentro de una transformación de JAX (``jax.grad``, ``jacfwd``...) los valores
+    son trazadores: se comprueban la forma y el tipo, no la finitud.
+    """
+    traced = isinstance(value, jax.core.Tracer)
     try:
         arr = np.asarray(value) if not isinstance(value, jax.Array) else value
     except Exception as err:  # pragma: no cover - mensajes de numpy variados
@@ -143,7 +151,7 @@ def check_array(
             )
     if 0 in arr.shape:
         raise ValueError(f"`{arg}` está vacío (forma {tuple(arr.shape)}).")
-    if not bool(np.all(np.isfinite(np.asarray(arr)))):
+    if not traced and not bool(np.all(np.isfinite(np.asarray(arr)))):
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(np.asarray(arr))))
         raise ValueError(
             f"`{arg}` contiene {n_bad} valores NaN o infinitos; todos deben ser finitos."

@@ -74,7 +74,7 @@ def sigma_w2(init: str, fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     init = check_init(init)
     fan_in = check_int("fan_in", fan_in)
     fan_out = check_int("fan_out", fan_out)
-    gain = check_float("gain", gain, strictly_positive=True)
+    gain = check_float("gain", gain, strictly_positive=True, maximum=1e3)
     base = {
         "standard": 1.0 / 3.0,
         "xavier_normal": 2.0 * fan_in / (fan_in + fan_out),
@@ -111,5 +111,5 @@ def init_weight(
         raise ValueError(f"`shape` debe ser una tupla (fan_in, fan_out); se recibió {shape!r}.")
     check_int("shape[0] (fan_in)", shape[0])
     check_int("shape[1] (fan_out)", shape[1])
-    gain = check_float("gain", gain, strictly_positive=True)
+    gain = check_float("gain", gain, strictly_positive=True, maximum=1e3)
     return gain * INITIALIZERS[init](key, shape, dtype)

@@ -151,8 +151,8 @@ def init_mlp(
     n_in = check_int("n_in", n_in)
     n_out = check_int("n_out", n_out)
     init = check_init(init)
-    gain = check_float("gain", gain, strictly_positive=True)
-    bias_std = check_float("bias_std", bias_std, minimum=0.0)
+    gain = check_float("gain", gain, strictly_positive=True, maximum=1e3)
+    bias_std = check_float("bias_std", bias_std, minimum=0.0, maximum=1e3)
     dt = resolve_dtype(dtype)
     return _init_core(
         key, jnp.asarray(gain, dt), jnp.asarray(bias_std, dt),
@@ -301,8 +301,8 @@ def check_architecture(
 # Paso hacia delante (núcleo trazable; sin validación)
 # ---------------------------------------------------------------------------
 def _batchnorm(u: jax.Array) -> jax.Array:
-    mean = jnp.mean(u, axis=0)
-    var = jnp.mean(jnp.square(u - mean), axis=0)
+    mean = jnp.mean(u, axis=0, keepdims=True)
+    var = jnp.mean(jnp.square(u - mean), axis=0, keepdims=True)
     return (u - mean) * jax.lax.rsqrt(var + BN_EPS)
 
 
@@ -328,7 +328,7 @@ def forward_core(
 
     def pre(h, W, b):
         u = h @ W
-        return (_batchnorm(u) if batchnorm else u) + b
+        return (_batchnorm(u) if batchnorm else u) + b[None, :]
 
     z1 = pre(x, params["input"]["W"], params["input"]["b"])
     if perturb is not None:
@@ -360,7 +360,7 @@ def forward_core(
         h1,
         (params["hidden"]["W"], params["hidden"]["b"], eps_hidden, jnp.arange(n_hidden)),
     )
-    out = hL @ params["readout"]["W"] + params["readout"]["b"]
+    out = hL @ params["readout"]["W"] + params["readout"]["b"][None, :]
     if not collect:
         return out, None
     z_all = jnp.concatenate([z1[None], ys[0]], axis=0)

@@ -1,9 +1,12 @@
 """Barridos: muchas semillas, profundidades, activaciones e inicializaciones.
 
-Cada combinación (activación, inicialización, formas) se compila **una sola vez**:
+Nada se recompila al cambiar de profundidad o de semilla: los pesos y lotes de
+todas las semillas se generan en una llamada compilada por inicialización, y los
+gradientes en una llamada compilada por activación:
 
 - las semillas se procesan dentro de la misma llamada compilada
-  (``jax.lax.map`` con ``batch_size``: ``jax.vmap`` por bloques de semillas);
+  (``jax.lax.map`` con ``batch_size``: ``jax.vmap`` por bloques de semillas;
+  ver :func:`default_seed_chunk`);
 - la profundidad es un argumento trazado: la red se construye con la profundidad
   máxima y las capas l > d se desactivan (pasan ``h`` sin cambios, con
   ``lax.cond``), así que barrer 10 profundidades no recompila 10 veces. Gracias a
@@ -39,7 +42,7 @@ from vgcourse.networks import (
 )
 from vgcourse.precision import resolve_dtype
 
-__all__ = ["SweepResult", "gradient_sweep", "problem"]
+__all__ = ["SweepResult", "default_seed_chunk", "gradient_sweep", "problem"]
 
 
 def problem(
@@ -84,18 +87,12 @@ class SweepResult(NamedTuple):
     loss: np.ndarray              #: (A, I, S, D)
 
 
-_STATIC = (
-    "max_depth", "width", "n_in", "n_out", "batch", "init", "dtype",
-    "activation", "residual", "batchnorm", "loss", "seed_chunk",
+@functools.partial(
+    jax.jit, static_argnames=("max_depth", "width", "n_in", "n_out", "batch", "init", "dtype")
 )
+def _problems(keys, gain, bias_std, *, max_depth, width, n_in, n_out, batch, init, dtype):
+    """Parámetros y lotes de todas las semillas (ejes iniciales = semilla), como :func:`problem`."""
 
-
-@functools.partial(jax.jit, static_argnames=_STATIC)
-def _sweep_core(
-    keys, depth, alpha, gain, bias_std, *,
-    max_depth, width, n_in, n_out, batch, init, dtype,
-    activation, residual, batchnorm, loss, seed_chunk,
-):
     def one_seed(key):
         k_params, k_data = jax.random.split(key)
         params = _init_core(
@@ -105,13 +102,35 @@ def _sweep_core(
         kx, ky = jax.random.split(k_data)
         x = jax.random.normal(kx, (batch, n_in), dtype)
         y = jax.random.normal(ky, (batch, n_out), dtype)
+        return params, x, y
+
+    return jax.vmap(one_seed)(keys)
+
+
+@functools.partial(
+    jax.jit, static_argnames=("activation", "residual", "batchnorm", "loss", "seed_chunk")
+)
+def _sweep_core(params, x, y, depth, alpha, *, activation, residual, batchnorm, loss, seed_chunk):
+    def one_seed(args):
+        p, xs, ys = args
         r = grad_core(
-            params, x, y, depth, alpha, activation=activation, residual=residual,
+            p, xs, ys, depth, alpha, activation=activation, residual=residual,
             batchnorm=batchnorm, loss=loss, return_arrays=False,
         )
         return r.preact_norm, r.weight_norm, r.preact_underflow, r.weight_underflow, r.loss
 
-    return jax.lax.map(one_seed, keys, batch_size=seed_chunk)
+    return jax.lax.map(one_seed, (params, x, y), batch_size=seed_chunk)
+
+
+def default_seed_chunk(n_seeds: int) -> int:
+    """Semillas vectorizadas a la vez: todas en GPU/TPU; una a una en CPU.
+
+    En CPU (2 núcleos) recorrer las semillas en secuencia dentro de la llamada
+    compilada fue más rápido que ``vmap`` sobre todas (0,31 s frente a 0,43 s en el
+    barrido típico, ``benchmarks/``): cada semilla cabe en la caché. En un
+    acelerador, ``vmap`` llena el dispositivo.
+    """
+    return n_seeds if jax.default_backend() in ("gpu", "tpu") else 1
 
 
 def gradient_sweep(
@@ -143,9 +162,9 @@ def gradient_sweep(
         width, n_in, n_out, batch: formas de la red y del lote.
         gain, bias_std, residual, residual_scale, batchnorm, loss, dtype: como en
             :func:`vgcourse.init_mlp` y :func:`vgcourse.layer_gradients`.
-        seed_chunk: cuántas semillas se vectorizan juntas (``vmap``); las demás se
-            recorren en secuencia dentro de la misma llamada. Por defecto, todas
-            juntas hasta 8 (lo más rápido medido en CPU, ver ``benchmarks/``).
+        seed_chunk: cuántas semillas se vectorizan juntas (``vmap``); los bloques se
+            recorren en secuencia dentro de la misma llamada compilada. Por defecto,
+            :func:`default_seed_chunk`.
 
     Returns:
         Un :class:`SweepResult` con arreglos de NumPy.
@@ -162,13 +181,13 @@ def gradient_sweep(
     n_in = check_int("n_in", n_in)
     n_out = check_int("n_out", n_out)
     batch = check_int("batch", batch)
-    gain = check_float("gain", gain, strictly_positive=True)
-    bias_std = check_float("bias_std", bias_std, minimum=0.0)
+    gain = check_float("gain", gain, strictly_positive=True, maximum=1e3)
+    bias_std = check_float("bias_std", bias_std, minimum=0.0, maximum=1e3)
     _, residual, alpha, batchnorm = check_architecture(acts[0], residual, residual_scale, batchnorm)
     loss = check_loss(loss)
     dt = resolve_dtype(dtype)
     if seed_chunk is None:
-        seed_chunk = min(len(seeds), 8)
+        seed_chunk = default_seed_chunk(len(seeds))
     seed_chunk = check_int("seed_chunk", seed_chunk)
 
     max_depth = max(depths)
@@ -179,15 +198,19 @@ def gradient_sweep(
     pre_u = np.zeros(shape + (max_depth,), bool)
     wgt_u = np.zeros(shape + (max_depth,), bool)
     losses = np.full(shape, np.nan)
-    scalars = [jnp.asarray(v, dt) for v in (alpha, gain, bias_std)]
-    for a, act in enumerate(acts):
-        for i, init in enumerate(init_names):
+    alpha = jnp.asarray(alpha, dt)
+    for i, init in enumerate(init_names):
+        # una compilación por inicialización (y formas), compartida por activaciones y profundidades
+        params, x, y = _problems(
+            keys, jnp.asarray(gain, dt), jnp.asarray(bias_std, dt), max_depth=max_depth,
+            width=width, n_in=n_in, n_out=n_out, batch=batch, init=init, dtype=dt,
+        )
+        for a, act in enumerate(acts):
             for d, depth in enumerate(depths):
+                # una compilación por activación; la profundidad es un argumento trazado
                 out = _sweep_core(
-                    keys, jnp.asarray(depth, jnp.int32), *scalars,
-                    max_depth=max_depth, width=width, n_in=n_in, n_out=n_out, batch=batch,
-                    init=init, dtype=dt, activation=act, residual=residual,
-                    batchnorm=batchnorm, loss=loss, seed_chunk=seed_chunk,
+                    params, x, y, jnp.asarray(depth, jnp.int32), alpha, activation=act,
+                    residual=residual, batchnorm=batchnorm, loss=loss, seed_chunk=seed_chunk,
                 )
                 p, w, pu, wu, lo = (np.asarray(o) for o in out)
                 pre[a, i, :, d, :depth] = p[:, :depth]

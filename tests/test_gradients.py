@@ -1,0 +1,229 @@
+"""Exactitud de los gradientes: diferencias finitas centrales en float64, jacfwd frente a jacrev,
+y una cadena escalar frente al producto cerrado de derivadas y pesos."""
+
+import itertools
+
+import jax
+from jax.flatten_util import ravel_pytree
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from conftest import ALL_ACTIVATIONS, NP_ACTIVATIONS
+
+import vgcourse as vg
+from vgcourse.networks import forward_core, loss_fn
+
+ARCHS = {
+    "simple": dict(residual=False, batchnorm=False),
+    "residual": dict(residual=True, residual_scale=0.7, batchnorm=False),
+    "batchnorm": dict(residual=False, batchnorm=True),
+    "residual+bn": dict(residual=True, residual_scale=0.5, batchnorm=True),
+}
+DEPTH, WIDTH, N_IN, N_OUT, BATCH = 4, 5, 3, 2, 6
+
+
+def small_problem(seed, init="xavier_normal", loss="mse"):
+    params, x, y = vg.problem(seed, depth=DEPTH, width=WIDTH, n_in=N_IN, n_out=N_OUT,
+                              batch=BATCH, init=init, bias_std=0.3)
+    if loss == "cross_entropy":
+        y = jax.nn.softmax(y, axis=-1)
+    return params, x, y
+
+
+def objective_with_perturbation(params, x, y, e, arch, activation, loss="mse"):
+    alpha = jnp.asarray(arch.get("residual_scale", 1.0))
+    out, _ = forward_core(params, x, e, None, alpha, activation=activation,
+                          residual=arch["residual"], batchnorm=arch["batchnorm"], collect=False)
+    return loss_fn(out, y, loss)
+
+
+def central_difference(f, theta, direction, h=1e-6):
+    """Derivada direccional por diferencias centrales. Con h = 1e-6 en float64 el redondeo
+    aporta ~1e-10 y el truncamiento ~1e-12 (también si una pre-activación pasa cerca del
+    pico de ELU o ReLU, donde la segunda derivada salta)."""
+    return (f(theta + h * direction) - f(theta - h * direction)) / (2 * h)
+
+
+CASES = [(a, arch, True) for a in ALL_ACTIVATIONS for arch in ARCHS] + [
+    (a, arch, False) for a in ("sigmoid", "relu", "gelu") for arch in ARCHS
+]
+
+
+@pytest.mark.parametrize(
+    "activation, arch_name, jit", CASES,
+    ids=[f"{a}-{arch}-{'jit' if j else 'sin_jit'}" for a, arch, j in CASES],
+)
+def test_gradients_match_central_finite_differences(activation, arch_name, jit):
+    arch = ARCHS[arch_name]
+    params, x, y = small_problem(3)
+    run = lambda: vg.layer_gradients(params, x, y, activation=activation,  # noqa: E731
+                                     return_arrays=True, **arch)
+    if jit:
+        res = run()
+    else:
+        with jax.disable_jit():
+            res = run()
+    flat, unravel = ravel_pytree(params)
+    zeros_e = jnp.zeros((DEPTH, BATCH, WIDTH))
+    f_params = jax.jit(lambda th: objective_with_perturbation(unravel(th), x, y, zeros_e, arch, activation))
+    f_z = jax.jit(lambda e: objective_with_perturbation(params, x, y, e, arch, activation))
+    g_params_flat, _ = ravel_pytree(res.weight_grads)
+    rng = np.random.default_rng(0)
+    for _ in range(3):  # derivadas direccionales en direcciones aleatorias
+        v = jnp.asarray(rng.standard_normal(flat.shape))
+        fd = central_difference(f_params, flat, v)
+        exact = jnp.vdot(g_params_flat, v)
+        assert abs(exact - fd) <= 1e-6 * max(abs(fd), 1e-8), (exact, fd)
+        u = jnp.asarray(rng.standard_normal(zeros_e.shape))
+        fd = central_difference(f_z, zeros_e, u)
+        exact = jnp.vdot(res.preact_grads, u)
+        assert abs(exact - fd) <= 1e-6 * max(abs(fd), 1e-8), (exact, fd)
+    # las normas por capa son las de los arreglos completos
+    w_layers = [res.weight_grads["input"]["W"], *res.weight_grads["hidden"]["W"]]
+    np.testing.assert_allclose(res.weight_norm, [np.linalg.norm(w) for w in w_layers], rtol=1e-12)
+    np.testing.assert_allclose(res.preact_norm, np.linalg.norm(res.preact_grads, axis=(1, 2)), rtol=1e-12)
+    np.testing.assert_allclose(res.preact_norm_per_example,
+                               np.linalg.norm(res.preact_grads, axis=2), rtol=1e-12)
+    assert not np.any(res.weight_underflow) and not np.any(res.preact_underflow)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "gelu"])
+def test_cross_entropy_gradients_match_finite_differences(activation):
+    arch = ARCHS["simple"]
+    params, x, y = small_problem(5, loss="cross_entropy")
+    res = vg.layer_gradients(params, x, y, activation=activation, loss="cross_entropy", return_arrays=True)
+    flat, unravel = ravel_pytree(params)
+    e0 = jnp.zeros((DEPTH, BATCH, WIDTH))
+    f = lambda th: objective_with_perturbation(unravel(th), x, y, e0, arch, activation, "cross_entropy")  # noqa: E731
+    v = jnp.asarray(np.random.default_rng(1).standard_normal(flat.shape))
+    fd = central_difference(f, flat, v)
+    exact = jnp.vdot(ravel_pytree(res.weight_grads)[0], v)
+    assert abs(exact - fd) <= 1e-6 * abs(fd)
+
+
+@pytest.mark.parametrize("arch_name", list(ARCHS))
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "elu", "softsign"])
+def test_jacfwd_agrees_with_jacrev(activation, arch_name):
+    arch = ARCHS[arch_name]
+    params, x, _ = small_problem(7)
+    f = lambda p: vg.forward(p, x, activation=activation, **arch)  # noqa: E731
+    jf, jr = jax.jacfwd(f)(params), jax.jacrev(f)(params)
+    for a, b in zip(jax.tree.leaves(jf), jax.tree.leaves(jr)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+    fx = lambda xx: vg.forward(params, xx, activation=activation, **arch)  # noqa: E731
+    np.testing.assert_allclose(jax.jacfwd(fx)(x), jax.jacrev(fx)(x), rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "softsign", "gelu"])
+def test_scalar_chain_matches_closed_form_product(activation):
+    """Red de anchura 1: ∂L/∂z_l = (ŷ − t)·w_o·φ'(z_L)·Π_{k=l}^{L-1} w_{k+1} φ'(z_k)."""
+    phi, dphi = NP_ACTIVATIONS[activation]
+    depth = 12
+    rng = np.random.default_rng(4)
+    w = rng.uniform(0.5, 1.8, depth)
+    b = rng.uniform(-0.4, 0.4, depth)
+    w_o, b_o, x0, t = 1.3, 0.1, 0.7, -0.2
+    layers = [{"W": np.array([[w[i]]]), "b": np.array([b[i]])} for i in range(depth)]
+    params = vg.params_from_layers(layers, {"W": np.array([[w_o]]), "b": np.array([b_o])})
+    res = vg.layer_gradients(params, np.array([[x0]]), np.array([[t]]), activation=activation)
+    # paso hacia delante y producto de la regla de la cadena, a mano
+    h, zs, hs = x0, [], [x0]
+    for i in range(depth):
+        zs.append(h * w[i] + b[i])
+        h = phi(np.array(zs[-1]))
+        hs.append(h)
+    yhat = h * w_o + b_o
+    dz = np.empty(depth)
+    dz[-1] = (yhat - t) * w_o * dphi(np.array(zs[-1]))
+    for i in range(depth - 2, -1, -1):
+        dz[i] = dz[i + 1] * w[i + 1] * dphi(np.array(zs[i]))
+    dw = dz * np.array(hs[:-1])
+    np.testing.assert_allclose(res.preact_norm, np.abs(dz), rtol=1e-12)
+    np.testing.assert_allclose(res.weight_norm, np.abs(dw), rtol=1e-12)
+    np.testing.assert_allclose(res.bias_norm, np.abs(dz), rtol=1e-12)
+
+
+def test_hundred_layer_sigmoid_chain_float64_versus_float32():
+    """La cadena escalar de 100 sigmoides en 0: 0.25^100 ≈ 6e-61 en float64; en float32 no es medible."""
+    depth = 100
+    layers = [{"W": np.ones((1, 1)), "b": np.zeros(1)} for _ in range(depth)]
+    # pesos 1 y entrada 0: z_1 = 0, pero z_l = σ(z_{l-1}) > 0; el producto se compara con NumPy
+    params = vg.params_from_layers(layers, {"W": np.ones((1, 1)), "b": np.zeros(1)})
+    x, y = np.zeros((1, 1)), np.ones((1, 1))
+    r64 = vg.layer_gradients(params, x, y, activation="sigmoid")
+    z = [0.0]
+    for _ in range(depth - 1):
+        z.append(1 / (1 + np.exp(-z[-1])))
+    dsig = lambda v: np.exp(-v) / (1 + np.exp(-v)) ** 2  # noqa: E731
+    yhat = 1 / (1 + np.exp(-z[-1]))
+    expected_first = abs(yhat - 1) * np.prod([dsig(v) for v in z])
+    assert float(r64.preact_norm[0]) == pytest.approx(expected_first, rel=1e-10)
+    assert 1e-70 < expected_first < 1e-55
+    r32 = vg.layer_gradients(params, x, y, activation="sigmoid", dtype="float32")
+    assert bool(r32.preact_underflow[0]) and np.isnan(r32.preact_norm[0])
+
+
+def test_float32_underflow_is_reported_not_shown_as_zero():
+    params, x, y = vg.problem(0, depth=60, width=64, n_in=64, batch=128, init="xavier_normal")
+    r64 = vg.layer_gradients(params, x, y, activation="sigmoid")
+    r32 = vg.layer_gradients(params, x, y, activation="sigmoid", dtype="float32")
+    assert not np.any(r64.preact_underflow) and np.all(np.asarray(r64.preact_norm) > 0)
+    flagged = np.asarray(r32.preact_underflow)
+    assert flagged.sum() >= 10  # unas 4.3 veces menos por capa: float32 se queda sin rango
+    k = int(flagged.sum())
+    assert np.all(flagged[:k]) and not np.any(flagged[k:])  # contiguas desde la capa 1
+    assert np.all(np.isnan(np.asarray(r32.preact_norm)[flagged]))
+    assert np.all(np.isnan(np.asarray(r32.weight_norm)[np.asarray(r32.weight_underflow)]))
+    assert not np.any(np.asarray(r32.preact_norm)[~flagged] == 0)
+    # donde float32 sí mide, coincide con float64
+    np.testing.assert_allclose(np.asarray(r32.preact_norm)[~flagged],
+                               np.asarray(r64.preact_norm)[~flagged], rtol=1e-4)
+
+
+def test_batchnorm_normalizes_preactivations_and_residual_scale_zero_is_shallow():
+    params, x, _ = vg.problem(1, depth=6, width=16, n_in=8, batch=32, init="he_normal")
+    st = vg.layer_statistics(params, x, activation="relu", batchnorm=True)
+    np.testing.assert_allclose(st.preact_mean, 0, atol=1e-12)
+    np.testing.assert_allclose(st.preact_var, 1, rtol=1e-3)
+    # con α = 0 la red residual es la capa 1 seguida de la lectura
+    out = vg.forward(params, x, activation="tanh", residual=True, residual_scale=0.0)
+    shallow = {**params, "hidden": {"W": params["hidden"]["W"][:0], "b": params["hidden"]["b"][:0]}}
+    np.testing.assert_allclose(out, vg.forward(shallow, x, activation="tanh"), rtol=1e-13)
+
+
+def test_statistics_saturated_fraction_counts_units():
+    params, x, _ = vg.problem(2, depth=3, width=50, n_in=20, batch=40, init="standard", gain=6.0)
+    st = vg.layer_statistics(params, x, activation="tanh")
+    _, (z, _) = forward_core(params, x, None, None, jnp.asarray(1.0), activation="tanh",
+                             residual=False, batchnorm=False, collect=True)
+    lower, upper = vg.saturation_bounds("tanh")
+    expected = np.mean((np.asarray(z) < lower) | (np.asarray(z) > upper), axis=(1, 2))
+    np.testing.assert_allclose(st.saturated_fraction, expected)
+    assert np.all(np.asarray(st.saturated_fraction) > 0.2)
+    np.testing.assert_allclose(st.preact_second_moment, np.mean(np.asarray(z) ** 2, axis=(1, 2)))
+
+
+def test_gradient_histograms_count_every_entry():
+    params, x, y = vg.problem(0, depth=5, width=16, n_in=8, batch=8, init="xavier_normal")
+    g = vg.layer_gradients(params, x, y, activation="relu", return_arrays=True)
+    edges, counts, zeros = vg.gradient_histograms(g.preact_grads, bins=30)
+    assert edges.shape == (31,) and counts.shape == (5, 30)
+    np.testing.assert_array_equal(np.asarray(counts).sum(1) + np.asarray(zeros), 8 * 16)
+    np.testing.assert_array_equal(zeros, (np.asarray(g.preact_grads) == 0).sum(axis=(1, 2)))
+    assert np.asarray(zeros).sum() > 0  # ReLU: unidades inactivas, gradiente exactamente 0
+
+
+def test_param_list_roundtrip_and_depth_prefix_property():
+    key = jax.random.key(11)
+    deep = vg.init_mlp(key, depth=9, width=6, n_in=4, n_out=2, init="he_uniform", bias_std=0.1)
+    shallow = vg.init_mlp(key, depth=4, width=6, n_in=4, n_out=2, init="he_uniform", bias_std=0.1)
+    for k in ("input", "readout"):
+        for leaf in ("W", "b"):
+            np.testing.assert_array_equal(deep[k][leaf], shallow[k][leaf])
+    np.testing.assert_array_equal(deep["hidden"]["W"][:3], shallow["hidden"]["W"])
+    np.testing.assert_array_equal(deep["hidden"]["b"][:3], shallow["hidden"]["b"])
+    layers = vg.layers_from_params(deep)
+    assert len(layers) == vg.depth_of(deep) == 9
+    again = vg.params_from_layers(layers, deep["readout"])
+    for a, b in itertools.zip_longest(jax.tree.leaves(again), jax.tree.leaves(deep)):
+        np.testing.assert_array_equal(a, b)

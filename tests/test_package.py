@@ -1,0 +1,73 @@
+"""El paquete: sin efectos al importarlo, el núcleo numérico no importa matplotlib,
+y las figuras dibujan lo que deben (sin calcular gradientes)."""
+
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import vgcourse as vg  # noqa: E402
+from vgcourse import plots  # noqa: E402
+
+
+def test_import_has_no_side_effects_and_core_has_no_matplotlib():
+    code = (
+        "import sys, jax, vgcourse, vgcourse.sweeps, vgcourse.theory;"
+        "assert not jax.config.jax_enable_x64, 'x64 activado al importar';"
+        "assert 'matplotlib' not in sys.modules, 'el núcleo importa matplotlib';"
+        "assert 'ipywidgets' not in sys.modules;"
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ok"
+
+
+def test_plot_layer_norms_draws_one_line_per_series_on_log_scale():
+    params, x, y = vg.problem(0, depth=40, width=32, n_in=32, batch=16)
+    r64 = vg.layer_gradients(params, x, y, activation="sigmoid")
+    r32 = vg.layer_gradients(params, x, y, activation="sigmoid", dtype="float32")
+    fig = plots.plot_layer_norms(
+        {"float64": r64.preact_norm, "float32": r32.preact_norm},
+        underflow={"float32": r32.preact_underflow},
+        title="Sigmoide, 40 capas",
+    )
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    assert ax.get_xlabel() == "Capa l (1 = junto a la entrada)"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["float64", "float32"]
+    has_underflow = bool(np.any(r32.preact_underflow))
+    assert ("float32: sin medida (underflow)" in labels) == has_underflow
+    lines = [ln for ln in ax.get_lines() if ln.get_label() in ("float64", "float32")]
+    assert len(lines) == 2 and lines[0].get_linestyle() != lines[1].get_linestyle()
+    np.testing.assert_allclose(lines[0].get_ydata(), r64.preact_norm)
+    plt.close(fig)
+
+
+def test_plot_activation_shades_saturated_regions():
+    x = np.linspace(-6, 6, 241)
+    phi, dphi = vg.activation_curves("tanh", x)
+    fig = plots.plot_activation(x, phi, dphi, bounds=vg.saturation_bounds("tanh"), name="Tangente hiperbólica")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 2  # las dos colas saturadas
+    assert ax.get_title() == "Tangente hiperbólica"
+    plt.close(fig)
+    phi, dphi = vg.activation_curves("relu", x)
+    fig = plots.plot_activation(x, phi, dphi, bounds=vg.saturation_bounds("relu"), name="ReLU")
+    assert len(fig.axes[0].patches) == 1
+    plt.close(fig)
+
+
+def test_plot_histograms():
+    params, x, y = vg.problem(1, depth=6, width=16, n_in=8, batch=8)
+    g = vg.layer_gradients(params, x, y, activation="tanh", return_arrays=True)
+    edges, counts, _ = vg.gradient_histograms(g.preact_grads, bins=20)
+    fig, ax = plt.subplots()
+    assert plots.plot_gradient_histograms(edges, counts, ax=ax) is fig
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["capa 1", "capa 3", "capa 6"]
+    assert ax.get_xlabel() == r"$\log_{10}|g|$"
+    plt.close(fig)

@@ -1,0 +1,102 @@
+"""Teoría de campo medio: cuadratura frente a QUADPACK, valores a mano, y la pendiente medida
+en redes anchas frente a ½ ln χ₁."""
+
+import numpy as np
+import pytest
+from conftest import NP_ACTIVATIONS
+from scipy import integrate
+
+import vgcourse as vg
+from vgcourse.theory import gaussian_expectation
+
+
+def adaptive_expectation(f, q):
+    """E[f(√q Z)] con QUADPACK (referencia independiente), partiendo en z = 0 y en las colas."""
+    g = lambda z: f(np.sqrt(q) * z) * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)  # noqa: E731
+    c = min(1.0, 8.0 / np.sqrt(q))  # por debajo de |z| ≈ 8/√q se concentra la masa si q es grande
+    cuts = sorted({-40.0, -1.0, -c, 0.0, c, 1.0, 40.0})
+    total = 0.0
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        val, _ = integrate.quad(g, a, b, epsabs=0, epsrel=1e-12, limit=500)
+        total += val
+    return total
+
+
+@pytest.mark.parametrize("q", [1e-3, 0.3, 1.0, 4.0, 16.0, 100.0])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "elu", "selu", "gelu", "silu", "softsign"])
+def test_quadrature_matches_adaptive_reference(name, q):
+    phi, dphi = NP_ACTIVATIONS[name]
+    for f_np, f_jax in [
+        (lambda x: phi(np.asarray(x)) ** 2, lambda x: vg.get_activation(name)(x) ** 2),
+        (lambda x: dphi(np.asarray(x)) ** 2, lambda x: vg.derivative(name)(x) ** 2),
+    ]:
+        ref = adaptive_expectation(f_np, q)
+        assert gaussian_expectation(f_jax, q) == pytest.approx(ref, rel=1e-10, abs=1e-300)
+
+
+def test_gaussian_expectation_moments():
+    for q in (1e-6, 1.0, 1e4):
+        assert gaussian_expectation(lambda x: x**2, q) == pytest.approx(q, rel=1e-13)
+        assert gaussian_expectation(lambda x: x**4, q) == pytest.approx(3 * q * q, rel=1e-12)
+
+
+def test_closed_forms():
+    # ReLU: E[relu'(√q Z)²] = 1/2 para todo q, así que χ₁ = σ_w²/2 (He: exactamente 1)
+    assert vg.chi1("relu", sigma_w2=2.0) == pytest.approx(1.0, abs=1e-13)
+    assert vg.chi1("relu", sigma_w2=1.0) == pytest.approx(0.5, abs=1e-13)
+    assert vg.chi1("relu", sigma_w2=1 / 3) == pytest.approx(1 / 6, abs=1e-13)
+    # Leaky ReLU(a): (1 + a²)/2 · σ_w², crítica en σ_w² = 2/(1+a²)
+    assert vg.chi1("leaky_relu", sigma_w2=2 / (1 + 0.01**2), q=1.0) == pytest.approx(1.0, abs=1e-13)
+    # tanh sin sesgo y σ_w² ≤ 1: q* = 0 y χ₁ = σ_w² tanh'(0)² = σ_w²
+    assert vg.fixed_point_q("tanh", sigma_w2=1 / 3) == 0.0
+    assert vg.chi1("tanh", sigma_w2=1 / 3) == pytest.approx(1 / 3, rel=1e-12)
+    assert vg.chi1("tanh", sigma_w2=1.0) == pytest.approx(1.0, rel=1e-12)
+    # sigmoide: χ₁ ≤ σ_w²/16 siempre
+    assert vg.chi1("sigmoid", sigma_w2=1.0) < 1 / 16
+    # GELU y SiLU con He: q* → 0 y χ₁ → σ_w² φ'(0)² = 2·(1/2)² = 1/2 (no críticas)
+    assert vg.chi1("gelu", sigma_w2=2.0) == pytest.approx(0.5, rel=1e-10)
+    assert vg.chi1("silu", sigma_w2=2.0) == pytest.approx(0.5, rel=1e-10)
+    # SELU con LeCun: q* = 1 (autonormalizante) y levemente caótica
+    assert vg.fixed_point_q("selu", sigma_w2=1.0) == pytest.approx(1.0, rel=1e-9)
+    assert vg.chi1("selu", sigma_w2=1.0) == pytest.approx(1.0716, abs=1e-3)
+    # ReLU con σ_w² > 2: la varianza crece sin límite
+    assert vg.fixed_point_q("relu", sigma_w2=3.0) == np.inf
+    assert vg.depth_scale(np.exp(-2.0)) == pytest.approx(0.5)
+
+
+def test_fixed_point_is_a_fixed_point():
+    for name, w, b in [("tanh", 1.0, 0.05), ("tanh", 2.0, 0.0), ("sigmoid", 1.0, 0.0), ("elu", 1.5, 0.1)]:
+        q = vg.fixed_point_q(name, sigma_w2=w, sigma_b2=b)
+        assert q > 0
+        assert vg.variance_map(name, q, sigma_w2=w, sigma_b2=b) == pytest.approx(q, rel=1e-12)
+    qs = vg.q_sequence("tanh", sigma_w2=1.0, sigma_b2=0.05, q0=2.0, depth=200)
+    assert qs[-1] == pytest.approx(vg.fixed_point_q("tanh", sigma_w2=1.0, sigma_b2=0.05, q0=2.0), rel=1e-8)
+
+
+# (activación, init, gain, bias_std, σ_w², σ_b²)
+WIDE_CASES = [
+    ("tanh", "standard", 1.0, 0.0, 1 / 3, 0.0),          # ordenada: −0.549 por capa
+    ("sigmoid", "xavier_normal", 1.0, 0.0, 1.0, 0.0),     # −1.444 por capa
+    ("relu", "he_normal", 1.0, 0.0, 2.0, 0.0),            # crítica: 0
+    ("tanh", "normal", 1.0, np.sqrt(0.05), 1.0, 0.05),    # ordenada por el sesgo: −0.138
+    ("tanh", "normal", np.sqrt(2.0), 0.0, 2.0, 0.0),      # caótica: +0.050
+]
+
+
+@pytest.mark.parametrize("case", WIDE_CASES, ids=[f"{c[0]}-{c[1]}-{c[4]:.2f}-{c[5]}" for c in WIDE_CASES])
+def test_wide_network_decay_matches_mean_field(case):
+    """En una red de anchura 512, ln‖∂L/∂z_l‖ por ejemplo cambia ½ ln χ₁ por capa (hacia la entrada)."""
+    activation, init, gain, bias_std, s_w2, s_b2 = case
+    width, depth, first, last = 512, 24, 6, 20
+    chi = vg.chi1(activation, sigma_w2=s_w2, sigma_b2=s_b2)
+    slopes = []
+    for seed in range(4):
+        params, x, y = vg.problem(seed, depth=depth, width=width, n_in=width, batch=4,
+                                  init=init, gain=gain, bias_std=bias_std)
+        # entrada con segundo momento q* para empezar cerca del punto fijo
+        q_star = max(vg.fixed_point_q(activation, sigma_w2=s_w2, sigma_b2=s_b2), 0.05)
+        g = vg.layer_gradients(params, x * np.sqrt(q_star / s_w2), y, activation=activation)
+        log_n = np.log(np.asarray(g.preact_norm_per_example))  # (L, B)
+        slopes.append((log_n[last - 1] - log_n[first - 1]) / (last - first))  # por ejemplo
+    measured = -np.mean(slopes)  # cambio por capa yendo hacia la entrada
+    assert measured == pytest.approx(0.5 * np.log(chi), abs=4 / width), (measured, 0.5 * np.log(chi))
