@@ -89,6 +89,7 @@ Params = dict[str, dict[str, jax.Array]]
     jax.jit, static_argnames=("depth", "width", "n_in", "n_out", "init", "dtype")
 )
 def _init_core(key, gain, bias_std, *, depth, width, n_in, n_out, init, dtype):
+    """Núcleo trazable de :func:`init_mlp` (sin validación)."""
     k_in, k_hidden, k_out, k_bias = jax.random.split(key, 4)
     make = INITIALIZERS[init]
 

@@ -104,7 +104,9 @@ def _problems(keys, gain, bias_std, *, max_depth, width, n_in, n_out, batch, ini
         y = jax.random.normal(ky, (batch, n_out), dtype)
         return params, x, y
 
-    return jax.vmap(one_seed)(keys)
+    # lax.map (en secuencia) y no vmap: mismo tiempo de ejecución en CPU y casi la mitad de
+    # tiempo de compilación (0,9 s frente a 1,5 s para 32 semillas de profundidad 100).
+    return jax.lax.map(one_seed, keys)
 
 
 @functools.partial(
