@@ -59,7 +59,7 @@ def test_mismatched_shapes():
 def test_nan_or_infinite_inputs(bad_value):
     x = np.array(X)
     x[1, 2] = bad_value
-    with pytest.raises(ValueError, match=r"`x` contiene 1 valores NaN o infinitos"):
+    with pytest.raises(ValueError, match=r"`x` contiene 1 valor NaN o infinitos"):
         vg.layer_gradients(PARAMS, x, Y, activation="relu")
 
 

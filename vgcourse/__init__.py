@@ -3,7 +3,7 @@
 Gradientes exactos capa por capa (``jax.grad`` bajo ``jax.jit``), estadísticas
 por capa, barridos sobre semillas y profundidades, teoría de campo medio y
 figuras. Importar el paquete no cambia ninguna configuración global: para
-trabajar en float64 (lo predeterminado) llama antes a :func:`enable_x64` o usa
+trabajar en float64 (la precisión por defecto), llama antes a :func:`enable_x64` o usa
 ``with vgcourse.float64():``.
 
 Ejemplo::

@@ -23,7 +23,7 @@ def _show(value: object, limit: int = 60) -> str:
 
 
 def check_choice(arg: str, value: object, valid: Iterable[str]) -> str:
-    """Devuelve ``value`` si es uno de los nombres válidos; si no, un error con sugerencia."""
+    """Devuelve ``value`` si es uno de los nombres válidos; si no, lanza un error con sugerencia."""
     valid = list(valid)
     if not isinstance(value, str):
         raise TypeError(
@@ -124,7 +124,7 @@ def check_array(
     """Un arreglo real finito con el número de ejes o la forma pedidos.
 
     Dentro de una transformación de JAX (``jax.grad``, ``jacfwd``...) los valores
-    son trazadores: se comprueban la forma y el tipo, no la finitud.
+    son trazadores (*tracers*): se comprueban la forma y el tipo, no la finitud.
     """
     traced = isinstance(value, jax.core.Tracer)
     try:
@@ -135,7 +135,7 @@ def check_array(
         np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
     ):
         raise TypeError(
-            f"`{arg}` debe ser un arreglo de números reales; se recibió tipo de dato {arr.dtype}."
+            f"`{arg}` debe ser un arreglo de números reales; se recibió el tipo de dato {arr.dtype}."
         )
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
@@ -154,6 +154,7 @@ def check_array(
     if not traced and not bool(np.all(np.isfinite(np.asarray(arr)))):
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(np.asarray(arr))))
         raise ValueError(
-            f"`{arg}` contiene {n_bad} valores NaN o infinitos; todos deben ser finitos."
+            f"`{arg}` contiene {n_bad} {'valor' if n_bad == 1 else 'valores'} NaN o infinitos; "
+            "todos deben ser finitos."
         )
     return arr

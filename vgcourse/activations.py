@@ -1,6 +1,7 @@
 """Funciones de activación, sus derivadas y sus regiones saturadas.
 
-Las funciones vienen de ``jax.nn`` (no se reimplementan). La derivada se obtiene
+Las funciones vienen de ``jax.nn`` (tanh, de ``jax.numpy``; GELU es ``jax.nn.gelu`` en su
+forma exacta; solo la identidad se escribe aquí): no se reimplementan. La derivada se obtiene
 con diferenciación automática elemento a elemento (``jax.jvp`` con tangente 1),
 así que es la misma derivada que usa la retropropagación de la red.
 
@@ -12,7 +13,7 @@ Functions»). Su *región saturada* es la cola de ese lado donde
 ``|φ'(x)| < fraction · max|φ'|`` en todos los puntos, con ``fraction = 0.1`` por
 defecto: allí la unidad deja pasar menos del 10 % del gradiente que dejaría pasar
 en su mejor punto. ReLU satura de forma dura a la izquierda (φ' = 0 para x < 0);
-Leaky ReLU e identidad no saturan (su derivada no tiende a 0).
+Leaky ReLU y la identidad no saturan (su derivada no tiende a 0).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class Activation:
     Attributes:
         name: identificador (en inglés, como en el código).
         display_name: nombre en español para textos y figuras.
-        fn: la función elemento a elemento, tomada de ``jax.nn``.
+        fn: la función elemento a elemento (de ``jax.nn`` o ``jax.numpy``).
         saturates: ``"ambos lados"``, ``"izquierda"`` o ``"no"``.
         note: una frase en español sobre su comportamiento.
     """
@@ -83,7 +84,8 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("elu", "ELU", jax.nn.elu, "izquierda",
                    "x para x > 0 y e^x − 1 para x < 0 (α = 1)."),
         Activation("gelu", "GELU", _gelu_exact, "izquierda",
-                   "x·Φ(x) exacta (Φ: distribución normal acumulada); φ'(0) = 1/2."),
+                   "x·Φ(x), forma exacta (Φ: función de distribución normal estándar); "
+                   "φ'(0) = 1/2."),
         Activation("selu", "SELU", jax.nn.selu, "izquierda",
                    "λ·x para x > 0 y λα(e^x − 1) para x < 0 (λ ≈ 1,0507, α ≈ 1,6733)."),
         Activation("softsign", "Softsign", jax.nn.soft_sign, "ambos lados",
@@ -114,7 +116,7 @@ def get_activation(name: str) -> Activation:
 def derivative(name: str) -> Callable[[jax.typing.ArrayLike], jax.Array]:
     """La derivada φ' de la activación ``name``, elemento a elemento, por diferenciación automática.
 
-    En los puntos sin derivada (x = 0 en ReLU, ELU, SELU) devuelve el valor que
+    En los puntos no derivables (x = 0 en ReLU, Leaky ReLU y SELU) devuelve el valor que
     usa JAX en la retropropagación (0 en ReLU).
     """
     fn = get_activation(name).fn
@@ -167,11 +169,11 @@ def saturation_bounds(name: str, fraction: float = 0.1) -> tuple[float, float]:
     """Límites ``(lower, upper)`` de la región saturada de la activación ``name``.
 
     Una pre-activación ``z`` está en la región saturada si ``z < lower`` o ``z > upper``
-    (``-inf``/``inf`` cuando ese lado no satura). Ver la definición en el módulo.
+    (``-inf``/``inf`` cuando ese lado no satura). Véase la definición al principio del módulo.
 
     Args:
         name: nombre de la activación.
-        fraction: fracción de ``max|φ'|`` por debajo de la cual se considera saturada
+        fraction: fracción de ``max|φ'|`` por debajo de la cual la unidad se considera saturada
             (0 < fraction < 1; 0.1 por defecto).
 
     Returns:

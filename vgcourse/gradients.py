@@ -17,9 +17,9 @@ Como la pérdida es una media sobre el lote, ∂L/∂z_{l,b} lleva un factor 1/B
 *Underflow*: las normas se calculan escaladas (``m·‖g/m‖`` con ``m = max|g|``) para
 que el cuadrado no se desborde por abajo. Si aun así ``max|g|`` de una capa cae por
 debajo de :data:`vgcourse.precision.UNDERFLOW_MARGIN` veces el mínimo normal del
-tipo (≈ 1.2e-38 en float32), esa capa y todas las más cercanas a la entrada (su
+tipo de dato (≈ 1.2e-38 en float32), esa capa y todas las más cercanas a la entrada (su
 gradiente se calcula a partir de ella) se marcan en ``*_underflow`` y su norma es
-``NaN``: no es una medida, es el límite de la aritmética.
+``NaN``: no es una medida, sino el límite de la aritmética.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class LayerGradients(NamedTuple):
     bias_norm: jax.Array                #: (L,) ‖∂L/∂b_l‖; NaN si hay underflow
     preact_norm: jax.Array              #: (L,) ‖∂L/∂Z_l‖_F; NaN si hay underflow
     preact_norm_per_example: jax.Array  #: (L, B) ‖∂L/∂z_{l,b}‖; NaN si hay underflow
-    weight_underflow: jax.Array         #: (L,) bool: la capa cayó bajo el mínimo representable
+    weight_underflow: jax.Array         #: (L,) bool: gradiente de la capa bajo el mínimo representable
     preact_underflow: jax.Array         #: (L,) bool
     readout_weight_norm: jax.Array      #: () ‖∂L/∂W_o‖_F de la capa de lectura
     weight_grads: Params | None = None  #: gradientes completos (misma estructura que params)
@@ -69,8 +69,8 @@ class LayerGradients(NamedTuple):
 class LayerStatistics(NamedTuple):
     """Estadísticas del paso hacia delante por capa (índice 0 = capa 1). Formas ``(L,)``."""
 
-    preact_mean: jax.Array       #: media de z_l sobre lote y unidades
-    preact_var: jax.Array        #: varianza de z_l sobre lote y unidades
+    preact_mean: jax.Array       #: media de z_l sobre el lote y las unidades
+    preact_var: jax.Array        #: varianza de z_l sobre el lote y las unidades
     preact_second_moment: jax.Array  #: media de z_l² (la q_l de la teoría de campo medio)
     activation_var: jax.Array    #: varianza de h_l = φ(z_l) (o de la salida del bloque residual)
     saturated_fraction: jax.Array  #: fracción de pre-activaciones en la región saturada
@@ -126,7 +126,7 @@ def grad_core(
     per_example, _ = _scaled_norm(g_z, (2,))
 
     thr = underflow_threshold(x.dtype)
-    # En un barrido de profundidad las capas l > depth no existen: ni se miden ni son underflow.
+    # En un barrido de profundidad las capas l > depth no existen: ni se miden ni se marcan como underflow.
     active = jnp.ones(n_layers, bool) if depth is None else jnp.arange(n_layers) < depth
     z_flag = _propagate_flag((preact_max < thr) & active)
     w_flag = _propagate_flag(((weight_max < thr) | z_flag) & active)

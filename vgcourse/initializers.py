@@ -65,7 +65,7 @@ INITIALIZER_NAMES = {
 
 
 def check_init(name: str) -> str:
-    """Valida un nombre de inicialización (error en español con los válidos)."""
+    """Valida un nombre de inicialización (si no existe, error en español con los válidos)."""
     return check_choice("init", name, INITIALIZERS)
 
 
@@ -103,7 +103,7 @@ def init_weight(
         shape: ``(fan_in, fan_out)``.
         init: nombre de la inicialización (tabla del módulo).
         gain: factor que multiplica los pesos.
-        dtype: tipo de los pesos.
+        dtype: tipo de dato de los pesos.
     """
     key = check_key("key", key)
     init = check_init(init)

@@ -1,9 +1,9 @@
 """Redes profundas como funciones puras de parámetros explícitos.
 
-Convenciones (suficientes para reproducir los números en otro marco)
-====================================================================
-Entrada ``x`` de forma ``(B, n_in)`` (B ejemplos por fila); profundidad ``L ≥ 1``
-capas ocultas de anchura ``n``; salida de forma ``(B, n_out)``. Las capas se
+Convenciones (suficientes para reproducir los números con otra biblioteca)
+==========================================================================
+Entrada ``x`` de forma ``(B, n_in)`` (B ejemplos, uno por fila); profundidad de
+``L ≥ 1`` capas ocultas de anchura ``n``; salida de forma ``(B, n_out)``. Las capas se
 numeran desde la entrada: **la capa 1 es la más cercana a la entrada** y la capa
 L la más cercana a la salida. En los arreglos por capa, el índice 0 es la capa 1.
 
@@ -20,16 +20,16 @@ Las capas 2..L están apiladas en un solo arreglo para recorrerlas con
 :func:`params_from_layers` y :func:`layers_from_params` convierten desde y hacia
 una lista de capas ``[{"W", "b"}, ...]``.
 
-Ecuación de capa (fila por ejemplo, el sesgo se suma después del producto)::
+Ecuación de capa (una fila por ejemplo; el sesgo se suma después del producto)::
 
     z_1 = x W_1 + b_1,                  h_1 = φ(z_1)
     z_l = h_{l-1} W_l + b_l,            h_l = φ(z_l)                 (red simple)
                                         h_l = h_{l-1} + α·φ(z_l)     (residual, l ≥ 2)
     ŷ  = h_L W_o + b_o                  (lectura lineal, sin activación)
 
-*Pre-activación* ``z_l`` es siempre el argumento de φ en la capa l.
+La *pre-activación* ``z_l`` es siempre el argumento de φ en la capa l.
 
-- **Residual** (``residual=True``): la capa 1 no tiene salto (cambia la anchura);
+- **Residual** (``residual=True``): la capa 1 no tiene conexión de salto (cambia la anchura);
   cada capa l ≥ 2 suma su rama escalada por ``α = residual_scale`` a su entrada.
 - **Normalización por lotes** (``batchnorm=True``, estadísticas del lote como al
   inicio del entrenamiento, escala γ = 1): ``u_l = h_{l-1} W_l`` (o ``x W_1``),
@@ -129,8 +129,8 @@ def init_mlp(
     Todas las capas (también la lectura) usan la inicialización ``init`` con su
     propio ``fan_in``/``fan_out``, multiplicada por ``gain``. Los sesgos son
     ``N(0, bias_std²)`` (cero por defecto: σ_b² = bias_std²). La capa l ≥ 2 usa la
-    subclave ``fold_in(k_hidden, l-2)``, así que los primeros d pesos no dependen
-    de la profundidad total.
+    subclave ``fold_in(k_hidden, l-2)``, así que los pesos de las d primeras capas no
+    dependen de la profundidad total.
 
     Args:
         key: ``jax.random.key(semilla)``.
@@ -181,8 +181,8 @@ def random_batch(
 def params_from_layers(layers: Sequence[dict[str, Any]], readout: dict[str, Any]) -> Params:
     """Construye ``params`` a partir de una lista de capas ``[{"W": (fan_in, n), "b": (n,)}, ...]``.
 
-    Útil para escribir una red pequeña a mano. La primera capa puede tener
-    ``fan_in`` distinto; las demás deben ser ``(n, n)``.
+    Útil para escribir una red pequeña a mano. La primera capa puede tener un
+    ``fan_in`` distinto; los pesos de las demás deben tener forma ``(n, n)``.
     """
     if not isinstance(layers, Sequence) or len(layers) == 0:
         raise ValueError("`layers` debe ser una lista no vacía de capas {'W': ..., 'b': ...}.")
@@ -370,7 +370,7 @@ def forward_core(
 
 
 def loss_fn(out: jax.Array, y: jax.Array, loss: str) -> jax.Array:
-    """Pérdida media sobre el lote (ver convenciones del módulo)."""
+    """Pérdida media sobre el lote (ver las convenciones del módulo)."""
     if loss == "mse":
         return 0.5 * jnp.mean(jnp.sum(jnp.square(out - y), axis=-1))
     return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(out, axis=-1), axis=-1))

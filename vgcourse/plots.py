@@ -2,8 +2,8 @@
 
 Las funciones de este módulo **solo dibujan**: reciben arreglos ya calculados por
 el núcleo numérico y un ``ax`` opcional, y devuelven la figura. Nunca calculan
-gradientes. Colores de la paleta de Okabe e Ito (distinguibles con daltonismo),
-y además cada serie cambia de estilo de línea y de marcador.
+gradientes. Colores de la paleta de Okabe e Ito (distinguibles por personas con
+daltonismo); además, cada serie tiene su propio estilo de línea y marcador.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = [
     "style",
 ]
 
-#: Paleta de Okabe e Ito (2008), segura para daltonismo.
+#: Paleta de Okabe e Ito (2008), apta para personas con daltonismo.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 _LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)))
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -54,11 +54,11 @@ def plot_layer_norms(
     underflow: Mapping[str, Sequence[bool]] | None = None,
     band: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
 ) -> Figure:
-    """Norma del gradiente frente a la capa (capa 1 = junto a la entrada), escala logarítmica.
+    """Norma del gradiente frente a la capa (capa 1 = junto a la entrada), en escala logarítmica.
 
     Args:
         series: ``{etiqueta: normas (L,)}``; los ``NaN`` no se dibujan.
-        ax: ejes donde dibujar (si no, se crea una figura).
+        ax: ejes donde dibujar (si es ``None``, se crea una figura nueva).
         ylabel: etiqueta del eje vertical.
         title: título opcional.
         underflow: ``{etiqueta: máscara (L,)}`` de capas sin medida por *underflow*; se
@@ -125,7 +125,7 @@ def plot_gradient_histograms(
         ax.stairs(dens, edges, label=f"capa {layer}", color=st["color"],
                   linestyle=st["linestyle"], linewidth=1.8)
     ax.set_xlabel(r"$\log_{10}|g|$")
-    ax.set_ylabel("Fracción de entradas")
+    ax.set_ylabel("Fracción de componentes")
     if title:
         ax.set_title(title)
     ax.grid(True, alpha=0.3)

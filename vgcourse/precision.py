@@ -5,8 +5,8 @@ Importar ``vgcourse`` no cambia la configuración de JAX. La doble precisión
 explícita con :func:`enable_x64` (una vez, al principio de un cuaderno) o solo
 dentro de un bloque con el gestor de contexto :func:`float64`.
 
-¿Por qué float64? Un gradiente que cae 4 veces por capa vale unos 1e-60 tras 100
-capas: en float64 (mínimo normal ≈ 2.2e-308) se mide; en float32 (mínimo normal
+¿Por qué float64? Un gradiente que se divide entre 4 en cada capa vale unos 1e-60
+tras 100 capas: en float64 (mínimo normal ≈ 2.2e-308) se mide; en float32 (mínimo normal
 ≈ 1.2e-38, y XLA en CPU convierte los subnormales en cero) se vuelve 0.
 """
 
@@ -25,7 +25,7 @@ DTYPES = ("float64", "float32")
 
 #: Margen sobre el mínimo normal por debajo del cual una capa se marca como
 #: desbordada por abajo (*underflow*): si el mayor valor absoluto de su gradiente
-#: es menor que ``UNDERFLOW_MARGIN * finfo(dtype).tiny``, las entradas típicas ya
+#: es menor que ``UNDERFLOW_MARGIN * finfo(dtype).tiny``, sus componentes típicas ya
 #: rozan el mínimo representable y la norma deja de ser una medida fiable.
 UNDERFLOW_MARGIN = 2.0**20
 
@@ -70,7 +70,8 @@ def resolve_dtype(dtype: str | None) -> jnp.dtype:
     """Traduce el argumento ``dtype`` de las funciones públicas a un tipo de JAX.
 
     ``None`` significa float64 donde el backend lo admite (CPU, GPU) y float32
-    en TPU. Pedir float64 sin haber activado x64 es un error explicado.
+    en TPU. Pedir float64 sin haber activado x64 produce un error que explica cómo
+    activarlo.
     """
     if dtype is None:
         dtype = "float64" if backend_supports_float64() else "float32"

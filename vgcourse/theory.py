@@ -5,12 +5,12 @@ el segundo momento de las pre-activaciones ``q_l = E[z_l²]`` sigue el mapa::
 
     q_{l+1} = σ_w² · E[φ(√q_l · Z)²] + σ_b²,      Z ~ N(0, 1)
 
-con punto fijo ``q*``, y el cuadrado del gradiente retropropagado cambia en cada
-capa (de la salida hacia la entrada) por el factor::
+con punto fijo ``q*``, y el cuadrado del gradiente retropropagado se multiplica en
+cada capa (de la salida hacia la entrada) por el factor::
 
     χ₁ = σ_w² · E[φ'(√q* · Z)²]
 
-así que ``ln‖∂L/∂z_l‖`` cambia ``½ ln χ₁`` por capa y la escala de profundidad es
+así que ``ln‖∂L/∂z_l‖`` varía en ``½ ln χ₁`` por capa y la escala de profundidad es
 ``1/|ln χ₁|``. χ₁ < 1: fase ordenada (el gradiente se desvanece); χ₁ > 1: fase
 caótica (explota); χ₁ = 1: borde del caos.
 
@@ -18,9 +18,9 @@ Cuadratura
 ----------
 Las esperanzas gaussianas se calculan con una regla de Gauss-Legendre compuesta
 en la variable ``z`` (no con Gauss-Hermite, que con 200 nodos comete errores de
-1e-6 a 1e-2 para tanh con q grande y para activaciones con un pico en 0): el
-intervalo ``[-12, 12]`` se parte en 0 (donde tienen el pico ReLU, ELU y SELU),
-con paneles de anchura ≤ 0,25 y una malla geométrica hacia 0 que resuelve los
+1e-6 a 1e-2 para tanh con q grande y para activaciones con un codo en 0): el
+intervalo ``[-12, 12]`` se parte en 0 (donde ReLU, ELU y SELU tienen el codo),
+con paneles de anchura ≤ 0,25 y una malla geométrica hacia 0 que capta los
 integrandos concentrados en ``|z| ≲ 1/√q`` cuando q es grande. La cola
 ``|z| > 12`` pesa menos de 1e-32. Error relativo frente a cuadratura adaptativa
 (QUADPACK): < 1e-12 en las pruebas.
@@ -54,7 +54,10 @@ _Q_FLOOR = 1e-300  # q* = 0 se evalúa en este q diminuto: da las derivadas late
 
 @functools.lru_cache(maxsize=1)
 def _nodes() -> tuple[np.ndarray, np.ndarray]:
-    """Nodos y pesos (float64) de la regla compuesta en z ∈ [-Z_MAX, Z_MAX], ya con la densidad."""
+    """Nodos y pesos (float64) de la regla compuesta en z ∈ [-Z_MAX, Z_MAX].
+
+    Los pesos ya incluyen la densidad gaussiana.
+    """
     edges_pos = np.concatenate(
         [
             [0.0],
@@ -118,7 +121,7 @@ def fixed_point_q(
     Returns:
         ``q*`` (``0.0`` si la varianza se extingue, como tanh con σ_w² ≤ 1 y σ_b² = 0;
         ``inf`` si crece sin límite, como ReLU con σ_w² > 2). Si el mapa es la
-        identidad (ReLU con σ_w² = 2 y σ_b² = 0: todo q es fijo), devuelve ``q0``.
+        identidad (ReLU con σ_w² = 2 y σ_b² = 0: todo q es un punto fijo), devuelve ``q0``.
     """
     act, sigma_w2, sigma_b2 = _check(activation, sigma_w2, sigma_b2)
     q0 = check_float("q0", q0, strictly_positive=True)
@@ -162,21 +165,22 @@ def chi1(
 
     Args:
         activation: nombre de la activación.
-        sigma_w2: σ_w² (2 para He, 1 para Xavier en capas cuadradas, 1/3 estándar).
+        sigma_w2: σ_w² (2 para He, 1 para Xavier en capas cuadradas, 1/3 para la estándar).
         sigma_b2: σ_b².
         q: si se da, se usa en lugar de ``q*`` (por ejemplo, para ReLU, cuyo χ₁ no
             depende de q).
 
-    Si ``q* = 0`` se usa el límite ``q → 0⁺``, que en activaciones con pico en 0
-    promedia las dos derivadas laterales (ReLU con σ_w²: χ₁ = σ_w²/2).
+    Si ``q* = 0``, se usa el límite ``q → 0⁺``, que en activaciones con un codo en 0
+    promedia los cuadrados de las dos derivadas laterales (en ReLU, χ₁ = σ_w²/2).
     """
     act, sigma_w2, sigma_b2 = _check(activation, sigma_w2, sigma_b2)
     if q is None:
         q = fixed_point_q(act.name, sigma_w2=sigma_w2, sigma_b2=sigma_b2)
     if q == float("inf"):
         raise ValueError(
-            f"La varianza de {act.display_name} con σ_w² = {sigma_w2} y σ_b² = {sigma_b2} crece "
-            "sin límite (no hay punto fijo q*): χ₁ no está definido. Pasa `q` explícitamente."
+            f"Con la activación {act.display_name}, σ_w² = {sigma_w2} y σ_b² = {sigma_b2}, "
+            "la varianza crece sin límite (no hay punto fijo q*): χ₁ no está definido. "
+            "Pasa `q` explícitamente."
         )
     dphi = derivative(act.name)
     return sigma_w2 * gaussian_expectation(lambda x: jnp.square(dphi(x)), q)
