@@ -92,14 +92,7 @@ def check_key(arg: str, value: object) -> jax.Array:
 
 def check_seeds(arg: str, value: object) -> tuple[int, ...]:
     """Una semilla entera ≥ 0 o una secuencia no vacía de ellas."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = (value,)
-    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) == 0:
-        raise TypeError(
-            f"`{arg}` debe ser un entero ≥ 0 o una secuencia no vacía de enteros ≥ 0; "
-            f"se recibió {_show(value)}."
-        )
-    return tuple(check_int(f"{arg}[{i}]", s, minimum=0) for i, s in enumerate(value))
+    return check_int_sequence(arg, value, minimum=0)
 
 
 def check_int_sequence(arg: str, value: object, *, minimum: int = 1) -> tuple[int, ...]:

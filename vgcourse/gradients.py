@@ -32,15 +32,8 @@ import jax.numpy as jnp
 
 from vgcourse._validation import check_array, check_int
 from vgcourse.activations import saturation_bounds
-from vgcourse.networks import (
-    Params,
-    check_architecture,
-    check_loss,
-    forward_core,
-    loss_fn,
-    validate_inputs,
-)
-from vgcourse.precision import resolve_dtype, underflow_threshold
+from vgcourse.networks import Params, check_loss, forward_core, loss_fn, prepare_call
+from vgcourse.precision import underflow_threshold
 
 __all__ = [
     "LayerGradients",
@@ -155,24 +148,6 @@ def _layer_gradients_jit(params, x, y, alpha, **static):
     return grad_core(params, x, y, None, alpha, **static)
 
 
-def prepare(params, x, y, activation, residual, residual_scale, batchnorm, loss, dtype):
-    """Valida y convierte los argumentos comunes; devuelve lo que necesitan los núcleos."""
-    validate_inputs(params, x, y)
-    act, residual, alpha, batchnorm = check_architecture(
-        activation, residual, residual_scale, batchnorm
-    )
-    loss = check_loss(loss)
-    dt = resolve_dtype(dtype)
-    params = jax.tree.map(lambda a: jnp.asarray(a, dt), params)
-    return (
-        params,
-        jnp.asarray(x, dt),
-        jnp.asarray(y, dt),
-        jnp.asarray(alpha, dt),
-        dict(activation=act, residual=residual, batchnorm=batchnorm, loss=loss),
-    )
-
-
 def layer_gradients(
     params: Params,
     x: jax.typing.ArrayLike,
@@ -203,12 +178,13 @@ def layer_gradients(
     Returns:
         Un :class:`LayerGradients` con arreglos de JAX (índice 0 = capa 1).
     """
-    params, x, y, alpha, static = prepare(
-        params, x, y, activation, residual, residual_scale, batchnorm, loss, dtype
+    params, x, y, alpha, static = prepare_call(
+        params, x, y, activation, residual, residual_scale, batchnorm, dtype
     )
+    loss = check_loss(loss)
     if not isinstance(return_arrays, bool):
         raise TypeError(f"`return_arrays` debe ser True o False; se recibió {return_arrays!r}.")
-    return _layer_gradients_jit(params, x, y, alpha, return_arrays=return_arrays, **static)
+    return _layer_gradients_jit(params, x, y, alpha, loss=loss, return_arrays=return_arrays, **static)
 
 
 def statistics_core(params, x, alpha, *, activation, residual, batchnorm, bounds):
@@ -250,17 +226,11 @@ def layer_statistics(
     ``z_l`` que caen en la región saturada de la activación
     (:func:`vgcourse.activations.saturation_bounds` con ``saturation_fraction``).
     """
-    validate_inputs(params, x)
-    act, residual, alpha, batchnorm = check_architecture(
-        activation, residual, residual_scale, batchnorm
+    params, x, _, alpha, static = prepare_call(
+        params, x, None, activation, residual, residual_scale, batchnorm, dtype
     )
-    bounds = saturation_bounds(act, saturation_fraction)
-    dt = resolve_dtype(dtype)
-    params = jax.tree.map(lambda a: jnp.asarray(a, dt), params)
-    return _statistics_jit(
-        params, jnp.asarray(x, dt), jnp.asarray(alpha, dt),
-        activation=act, residual=residual, batchnorm=batchnorm, bounds=bounds,
-    )
+    bounds = saturation_bounds(static["activation"], saturation_fraction)
+    return _statistics_jit(params, x, alpha, bounds=bounds, **static)
 
 
 @functools.partial(jax.jit, static_argnames=("bins",))

@@ -376,6 +376,28 @@ def loss_fn(out: jax.Array, y: jax.Array, loss: str) -> jax.Array:
     return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(out, axis=-1), axis=-1))
 
 
+def prepare_call(params, x, y, activation, residual, residual_scale, batchnorm, dtype):
+    """Valida y convierte los argumentos comunes de las funciones públicas.
+
+    Returns:
+        ``(params, x, y, alpha, static)`` convertidos a ``dtype`` (``y`` puede ser ``None``),
+        con ``static`` = ``{activation, residual, batchnorm}`` para los núcleos compilados.
+    """
+    validate_inputs(params, x, y)
+    act, residual, alpha, batchnorm = check_architecture(
+        activation, residual, residual_scale, batchnorm
+    )
+    dt = resolve_dtype(dtype)
+    params = jax.tree.map(lambda a: jnp.asarray(a, dt), params)
+    return (
+        params,
+        jnp.asarray(x, dt),
+        None if y is None else jnp.asarray(y, dt),
+        jnp.asarray(alpha, dt),
+        dict(activation=act, residual=residual, batchnorm=batchnorm),
+    )
+
+
 @functools.partial(jax.jit, static_argnames=("activation", "residual", "batchnorm"))
 def _forward_jit(params, x, alpha, *, activation, residual, batchnorm):
     return forward_core(
@@ -395,16 +417,10 @@ def forward(
     dtype: str | None = None,
 ) -> jax.Array:
     """Salida ``ŷ`` de forma ``(B, n_out)`` de la red (ecuaciones en el módulo)."""
-    validate_inputs(params, x)
-    act, residual, alpha, batchnorm = check_architecture(
-        activation, residual, residual_scale, batchnorm
+    params, x, _, alpha, static = prepare_call(
+        params, x, None, activation, residual, residual_scale, batchnorm, dtype
     )
-    dt = resolve_dtype(dtype)
-    params = jax.tree.map(lambda a: jnp.asarray(a, dt), params)
-    return _forward_jit(
-        params, jnp.asarray(x, dt), jnp.asarray(alpha, dt),
-        activation=act, residual=residual, batchnorm=batchnorm,
-    )
+    return _forward_jit(params, x, alpha, **static)
 
 
 def check_loss(loss: str) -> str:

@@ -133,7 +133,7 @@ def fixed_point_q(
     if abs(f0) <= 1e-14 * q0:
         return q0
     step = 0.5 if f0 < 0 else 2.0
-    a, fa = q0, f0
+    a = q0
     while True:
         b = a * step
         if b < 1e-250:
@@ -143,7 +143,7 @@ def fixed_point_q(
         fb = F(b)
         if (fb >= 0) if f0 < 0 else (fb <= 0):
             break
-        a, fa = b, fb
+        a = b
     lo, hi = sorted((a, b))
     flo = F(lo)
     for _ in range(200):
