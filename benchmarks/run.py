@@ -128,7 +128,7 @@ def worker_jax_compile(repeats: int) -> dict:
     one, zero = jnp.asarray(1.0, dt), jnp.asarray(0.0, dt)
     t0 = time.perf_counter()
     init = sweeps._problems.lower(keys, one, zero, max_depth=D, width=W, n_in=W, n_out=1,
-                                  batch=B, init="xavier_normal", dtype=dt).compile()
+                                  batch=B, init="xavier_normal", dtype=dt, with_bias=False).compile()
     t_init = time.perf_counter() - t0
     p, xs, ys = init(keys, one, zero)
     t0 = time.perf_counter()
@@ -211,7 +211,7 @@ def bench_jax(repeats: int) -> dict:
     keys = jax.vmap(jax.random.key)(jnp.arange(S, dtype=jnp.uint32))
     one, zero = jnp.asarray(1.0, dt), jnp.asarray(0.0, dt)
     p, xs, ys = sweeps._problems(keys, one, zero, max_depth=D, width=W, n_in=W, n_out=1, batch=B,
-                                 init="xavier_normal", dtype=dt)
+                                 init="xavier_normal", dtype=dt, with_bias=False)
     out["seed_chunk"] = sweeps.default_seed_chunk(S)
     depth = jnp.asarray(D, jnp.int32)
     for label, c in (("sequential", 1), ("vmap_all", S)):

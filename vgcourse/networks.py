@@ -72,6 +72,7 @@ __all__ = [
     "init_mlp",
     "layers_from_params",
     "params_from_layers",
+    "batch_core",
     "random_batch",
     "validate_inputs",
 ]
@@ -86,10 +87,14 @@ Params = dict[str, dict[str, jax.Array]]
 # Inicialización
 # ---------------------------------------------------------------------------
 @functools.partial(
-    jax.jit, static_argnames=("depth", "width", "n_in", "n_out", "init", "dtype")
+    jax.jit, static_argnames=("depth", "width", "n_in", "n_out", "init", "dtype", "with_bias")
 )
-def _init_core(key, gain, bias_std, *, depth, width, n_in, n_out, init, dtype):
-    """Núcleo trazable de :func:`init_mlp` (sin validación)."""
+def _init_core(key, gain, bias_std, *, depth, width, n_in, n_out, init, dtype, with_bias=True):
+    """Núcleo trazable de :func:`init_mlp` (sin validación).
+
+    ``with_bias=False`` (cuando ``bias_std == 0``) omite el sorteo de los sesgos, que serían
+    cero de todos modos: el resultado es idéntico y se compila menos.
+    """
     k_in, k_hidden, k_out, k_bias = jax.random.split(key, 4)
     make = INITIALIZERS[init]
 
@@ -100,8 +105,11 @@ def _init_core(key, gain, bias_std, *, depth, width, n_in, n_out, init, dtype):
         return make(k, (width, width), dtype)
 
     w_hidden = jax.vmap(hidden_layer)(jnp.arange(depth - 1))
-    bias_keys = jax.vmap(lambda i: jax.random.fold_in(k_bias, i))(jnp.arange(depth))
-    biases = jax.vmap(lambda k: jax.random.normal(k, (width,), dtype))(bias_keys)
+    if with_bias:
+        bias_keys = jax.vmap(lambda i: jax.random.fold_in(k_bias, i))(jnp.arange(depth))
+        biases = jax.vmap(lambda k: jax.random.normal(k, (width,), dtype))(bias_keys)
+    else:
+        biases = jnp.zeros((depth, width), dtype)
     return {
         "input": {"W": gain * make(k_in, (n_in, width), dtype), "b": bias_std * biases[0]},
         "hidden": {"W": gain * w_hidden, "b": bias_std * biases[1:]},
@@ -158,13 +166,23 @@ def init_mlp(
     return _init_core(
         key, jnp.asarray(gain, dt), jnp.asarray(bias_std, dt),
         depth=depth, width=width, n_in=n_in, n_out=n_out, init=init, dtype=dt,
+        with_bias=bias_std > 0,
     )
+
+
+def batch_core(key, *, batch, n_in, n_out, dtype):
+    """Núcleo trazable de :func:`random_batch`: una sola extracción ``(batch, n_in + n_out)``."""
+    xy = jax.random.normal(key, (batch, n_in + n_out), dtype)
+    return xy[:, :n_in], xy[:, n_in:]
 
 
 def random_batch(
     key: jax.Array, *, batch: int, n_in: int, n_out: int = 1, dtype: str | None = None
 ) -> tuple[jax.Array, jax.Array]:
     """Un lote sintético ``(x, y)`` con entradas y objetivos ``N(0, 1)`` independientes.
+
+    Se extrae una matriz normal ``(batch, n_in + n_out)`` con ``key``; sus primeras
+    ``n_in`` columnas son ``x`` y las demás, ``y``.
 
     Returns:
         ``x`` de forma ``(batch, n_in)`` e ``y`` de forma ``(batch, n_out)``.
@@ -173,9 +191,7 @@ def random_batch(
     batch = check_int("batch", batch)
     n_in = check_int("n_in", n_in)
     n_out = check_int("n_out", n_out)
-    dt = resolve_dtype(dtype)
-    kx, ky = jax.random.split(key)
-    return jax.random.normal(kx, (batch, n_in), dt), jax.random.normal(ky, (batch, n_out), dt)
+    return batch_core(key, batch=batch, n_in=n_in, n_out=n_out, dtype=resolve_dtype(dtype))
 
 
 def params_from_layers(layers: Sequence[dict[str, Any]], readout: dict[str, Any]) -> Params:
