@@ -132,7 +132,7 @@ def worker_jax_compile(repeats: int) -> dict:
     t_init = time.perf_counter() - t0
     p, xs, ys = init(keys, one, zero)
     t0 = time.perf_counter()
-    sweeps._sweep_core.lower(p, xs, ys, jnp.asarray(D, jnp.int32), one,
+    sweeps._sweep_core.lower(p, xs, ys, None, one,
                              seed_chunk=sweeps.default_seed_chunk(S), activation="sigmoid",
                              residual=False, batchnorm=False, loss="mse").compile()
     return {"compile_init_s": t_init, "compile_gradients_s": time.perf_counter() - t0}
@@ -181,22 +181,31 @@ def bench_jax(repeats: int) -> dict:
     h = jax.random.normal(rng[0], (BIG_B, BIG_N), jnp.float64)
     ws = jax.random.normal(rng[1], (BIG_L, BIG_N, BIG_N), jnp.float64) / BIG_N**0.5
     gs = jax.random.normal(rng[2], (BIG_L, BIG_B, BIG_N), jnp.float64)
+    h_t = jax.lax.optimization_barrier(h.T)
     chains = {
+        # las tres formas del cálculo: hacia delante, ∂L/∂h y ∂L/∂W (contracción sobre el lote)
         "h @ W": jax.jit(lambda h, ws: jax.lax.scan(lambda c, w: (c @ w, None), h, ws)[0]),
         "g @ W.T": jax.jit(lambda h, ws: jax.lax.scan(lambda c, w: (c @ w.T, None), h, ws)[0]),
         "h.T @ g": jax.jit(
             lambda h, gs: jax.lax.scan(lambda c, g: (c + h.T @ g, None), jnp.zeros((BIG_N, BIG_N)), gs)[0]
         ),
+        "hT @ g": jax.jit(  # la misma forma con hᵀ ya traspuesta en memoria
+            lambda h, gs: jax.lax.scan(lambda c, g: (c + h_t @ g, None), jnp.zeros((BIG_N, BIG_N)), gs)[0]
+        ),
     }
     rates = {}
     for name, fn in chains.items():
-        arg = gs if name == "h.T @ g" else ws
+        arg = gs if name in ("h.T @ g", "hT @ g") else ws
         jax.block_until_ready(fn(h, arg))
         t = _median_time(lambda: jax.block_until_ready(fn(h, arg)), repeats)
         rates[name] = 2 * BIG_B * BIG_N * BIG_N * BIG_L / t / 1e9
     out["matmul_gflops"] = rates
     out["ceiling_gflops"] = max(rates.values())
     out["big_fraction_of_ceiling"] = out["big_gflops"] / out["ceiling_gflops"]
+    # techo por formas: cada paso usa su mejor producto (media armónica, un tercio de FLOP cada uno)
+    per_shape = [rates["h @ W"], rates["g @ W.T"], max(rates["h.T @ g"], rates["hT @ g"])]
+    out["per_shape_ceiling_gflops"] = 3 / sum(1 / r for r in per_shape)
+    out["big_fraction_of_per_shape_ceiling"] = out["big_gflops"] / out["per_shape_ceiling_gflops"]
 
     # --- 2. barrido típico -------------------------------------------------------
     kw = dict(seeds=range(S), depths=[D], activations="sigmoid", inits="xavier_normal",
@@ -213,7 +222,7 @@ def bench_jax(repeats: int) -> dict:
     p, xs, ys = sweeps._problems(keys, one, zero, max_depth=D, width=W, n_in=W, n_out=1, batch=B,
                                  init="xavier_normal", dtype=dt, with_bias=False)
     out["seed_chunk"] = sweeps.default_seed_chunk(S)
-    depth = jnp.asarray(D, jnp.int32)
+    depth = None  # una sola profundidad: como gradient_sweep, sin desactivar capas
     for label, c in (("sequential", 1), ("vmap_all", S)):
         def core(c=c):
             return jax.block_until_ready(sweeps._sweep_core(
@@ -250,7 +259,9 @@ def main() -> None:
     print(f"   por llamada: {res['big_call_s'] * 1e3:.0f} ms  →  {res['big_gflops']:.1f} GFLOP/s")
     for k, v in res["matmul_gflops"].items():
         print(f"   techo matmul {k:8s}: {v:.1f} GFLOP/s")
-    print(f"   fracción del techo: {res['big_fraction_of_ceiling']:.2f}  (objetivo ≥ 0.85)")
+    print(f"   fracción del mejor techo: {res['big_fraction_of_ceiling']:.2f}  (objetivo ≥ 0.85)")
+    print(f"   techo por formas (media armónica): {res['per_shape_ceiling_gflops']:.1f} GFLOP/s  →  "
+          f"fracción {res['big_fraction_of_per_shape_ceiling']:.2f}")
 
     print(f"\n2. Barrido típico ({S} semillas, L={D}, n={W}, B={B}, sigmoide)")
     print(f"   compilación en frío (proceso nuevo): pesos y lotes {res['compile_init_s']:.2f} s "

@@ -44,4 +44,7 @@ def test_depth_sweep_compiles_once():
 def test_seed_chunking_does_not_change_numbers():
     a = vg.gradient_sweep(seeds=range(5), depths=6, activations="gelu", inits="he_normal", seed_chunk=5, **KW)
     b = vg.gradient_sweep(seeds=range(5), depths=6, activations="gelu", inits="he_normal", seed_chunk=2, **KW)
+    c = vg.gradient_sweep(seeds=range(5), depths=6, activations="gelu", inits="he_normal", seed_chunk=1, **KW)
     np.testing.assert_allclose(a.preact_norm, b.preact_norm, rtol=1e-12)
+    np.testing.assert_allclose(a.preact_norm, c.preact_norm, rtol=1e-12)
+    np.testing.assert_allclose(a.weight_norm, c.weight_norm, rtol=1e-12)
