@@ -233,12 +233,59 @@ def bench_jax(repeats: int) -> dict:
     return out
 
 
+def bench_detail(repeats: int) -> dict:
+    """Mediciones de apoyo para interpretar los resultados (``--detalle``)."""
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    k = jax.random.split(jax.random.key(2), 4)
+    x = jax.random.normal(k[0], (BIG_B, BIG_N), jnp.float64)
+    ws = jax.random.normal(k[1], (BIG_L, BIG_N, BIG_N), jnp.float64) / BIG_N**0.5
+    out = {}
+
+    @jax.jit
+    def forward_only(ws, x):
+        return jax.lax.scan(lambda h, w: (jnp.tanh(h @ w), None), x, ws)[0]
+
+    @jax.jit
+    def manual_backprop(ws, x):
+        # retropropagación escrita a mano, para comparar con jax.grad
+        def fwd(h, w):
+            hn = jnp.tanh(h @ w)
+            return hn, (jax.lax.optimization_barrier(h.T), hn)
+
+        h_last, (h_ts, hs) = jax.lax.scan(fwd, x, ws)
+
+        def bwd(g, inp):
+            w, h_t, hn = inp
+            d = g * (1 - hn * hn)
+            return d @ w.T, (h_t @ d, d)
+
+        return jax.lax.scan(bwd, 2 * h_last, (ws, h_ts, hs), reverse=True)[1]
+
+    for name, fn in (("forward_only_ms", forward_only), ("manual_backprop_ms", manual_backprop)):
+        jax.block_until_ready(fn(ws, x))
+        out[name] = 1e3 * _median_time(lambda fn=fn: jax.block_until_ready(fn(ws, x)), repeats)
+
+    # ritmo de un producto pequeño del barrido típico (B×W por W×W), encadenado D veces
+    h = jax.random.normal(k[2], (B, W), jnp.float64)
+    small = jax.random.normal(k[3], (D, W, W), jnp.float64) / W**0.5
+    chain = jax.jit(lambda h, ws: jax.lax.scan(lambda c, w: (c @ w, None), h, ws)[0])
+    jax.block_until_ready(chain(h, small))
+    t = _median_time(lambda: jax.block_until_ready(chain(h, small)), repeats)
+    out["small_matmul_gflops"] = 2 * B * W * W * D / t / 1e9
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", choices=["numpy", "torch", "jax_compile"])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", help="guardar los resultados en este archivo")
+    parser.add_argument("--detalle", action="store_true",
+                        help="añadir mediciones de apoyo (paso hacia delante, retropropagación a mano)")
     args = parser.parse_args()
     repeats = 3 if args.quick else args.repeats
     if args.worker:
@@ -284,6 +331,16 @@ def main() -> None:
               f"proceso aparte): {t_s:.3f} s  →  cociente PyTorch/JAX = {t_s / jax_s:.2f}  (objetivo ≥ 2)")
     else:
         print("   PyTorch no está instalado: sin comparación.")
+    # FLOP del barrido: 3 productos de 2·B·W² por capa y semilla
+    sweep_flops = 3 * 2 * B * W * W * D * S
+    print(f"   ritmo: JAX {sweep_flops / jax_s / 1e9:.0f} GFLOP/s, NumPy {sweep_flops / np_s / 1e9:.0f} GFLOP/s")
+    if args.detalle:
+        det = bench_detail(repeats)
+        res["detail"] = det
+        print("\nDetalle")
+        print(f"   red grande, solo hacia delante sin guardar nada: {det['forward_only_ms']:.0f} ms")
+        print(f"   red grande, retropropagación escrita a mano con lax.scan: {det['manual_backprop_ms']:.0f} ms")
+        print(f"   producto pequeño {B}×{W} por {W}×{W} encadenado: {det['small_matmul_gflops']:.0f} GFLOP/s")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(res, fh, indent=2)
