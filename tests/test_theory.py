@@ -85,18 +85,24 @@ WIDE_CASES = [
 
 @pytest.mark.parametrize("case", WIDE_CASES, ids=[f"{c[0]}-{c[1]}-{c[4]:.2f}-{c[5]}" for c in WIDE_CASES])
 def test_wide_network_decay_matches_mean_field(case):
-    """En una red de anchura 512, ln‖∂L/∂z_l‖ por ejemplo cambia ½ ln χ₁ por capa (hacia la entrada)."""
+    """En una red de anchura 512, ln‖∂L/∂z_l‖ por ejemplo cambia ½ ln χ₁ por capa (hacia la entrada).
+
+    Pendiente por mínimos cuadrados entre las capas 6 y 20, media de 16 semillas × 8 ejemplos:
+    la desviación típica de la media es ≈ 0,002 por capa (0,007 por semilla, medida), y la
+    anchura finita la desplaza ≈ 0,003 por debajo del campo medio; tolerancia 4/anchura.
+    """
     activation, init, gain, bias_std, s_w2, s_b2 = case
     width, depth, first, last = 512, 24, 6, 20
     chi = vg.chi1(activation, sigma_w2=s_w2, sigma_b2=s_b2)
+    # entrada con segundo momento q* para empezar cerca del punto fijo
+    q_star = max(vg.fixed_point_q(activation, sigma_w2=s_w2, sigma_b2=s_b2), 0.05)
+    layers = np.arange(first, last + 1)
     slopes = []
-    for seed in range(4):
-        params, x, y = vg.problem(seed, depth=depth, width=width, n_in=width, batch=4,
+    for seed in range(16):
+        params, x, y = vg.problem(seed, depth=depth, width=width, n_in=width, batch=8,
                                   init=init, gain=gain, bias_std=bias_std)
-        # entrada con segundo momento q* para empezar cerca del punto fijo
-        q_star = max(vg.fixed_point_q(activation, sigma_w2=s_w2, sigma_b2=s_b2), 0.05)
         g = vg.layer_gradients(params, x * np.sqrt(q_star / s_w2), y, activation=activation)
-        log_n = np.log(np.asarray(g.preact_norm_per_example))  # (L, B)
-        slopes.append((log_n[last - 1] - log_n[first - 1]) / (last - first))  # por ejemplo
+        log_n = np.log(np.asarray(g.preact_norm_per_example))[first - 1:last]  # (capas, B)
+        slopes.append(np.polyfit(layers, log_n, 1)[0])  # una pendiente por ejemplo
     measured = -np.mean(slopes)  # cambio por capa yendo hacia la entrada
     assert measured == pytest.approx(0.5 * np.log(chi), abs=4 / width), (measured, 0.5 * np.log(chi))

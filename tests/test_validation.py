@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import vgcourse as vg
+from vgcourse.precision import x64_scope
 
 PARAMS, X, Y = vg.problem(0, depth=3, width=4, n_in=3, n_out=2, batch=5)
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -64,7 +65,7 @@ def test_nan_or_infinite_inputs(bad_value):
 
 
 def test_float64_without_x64_is_explained():
-    with jax.enable_x64(False):
+    with x64_scope(False):
         with pytest.raises(ValueError, match=r"vgcourse\.enable_x64\(\)"):
             vg.layer_gradients(PARAMS, X, Y, activation="relu")
         r = vg.layer_gradients(PARAMS, X, Y, activation="relu", dtype="float32")

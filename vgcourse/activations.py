@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from vgcourse.precision import x64_scope
 from vgcourse._validation import check_array, check_choice, check_float
 
 __all__ = [
@@ -133,7 +134,7 @@ def derivative(name: str) -> Callable[[jax.typing.ArrayLike], jax.Array]:
 @functools.lru_cache(maxsize=None)
 def _bounds(name: str, fraction: float) -> tuple[float, float]:
     act = ACTIVATIONS[name]
-    with jax.enable_x64(True):
+    with x64_scope():
         grid = np.linspace(-40.0, 40.0, 160_001)
         dphi = derivative(name)
         d = np.abs(np.asarray(dphi(jnp.asarray(grid, dtype=jnp.float64))))

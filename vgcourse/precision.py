@@ -30,6 +30,19 @@ DTYPES = ("float64", "float32")
 UNDERFLOW_MARGIN = 2.0**20
 
 
+def x64_scope(enabled: bool = True):
+    """Contexto de JAX que activa (o desactiva) float64 solo dentro del bloque.
+
+    Usa ``jax.enable_x64`` y, en versiones de JAX que no lo tienen, su equivalente de
+    ``jax.experimental``.
+    """
+    if hasattr(jax, "enable_x64"):
+        return jax.enable_x64(enabled)
+    from jax import experimental  # jax < 0.6
+
+    return experimental.enable_x64() if enabled else experimental.disable_x64()
+
+
 def enable_x64() -> None:
     """Activa float64 en JAX para toda la sesión (``jax_enable_x64 = True``).
 
@@ -52,7 +65,7 @@ def float64() -> Iterator[None]:
     Los arreglos float64 creados dentro no deben mezclarse fuera con operaciones
     de ``jax.numpy`` (JAX los truncaría a float32): conviértelos a NumPy dentro.
     """
-    with jax.enable_x64(True):
+    with x64_scope():
         yield
 
 

@@ -34,6 +34,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from vgcourse.precision import x64_scope
 from vgcourse._validation import check_float, check_int
 from vgcourse.activations import derivative, get_activation
 
@@ -79,7 +80,7 @@ def gaussian_expectation(f, q: float) -> float:
     """``E[f(√q · Z)]`` con ``Z ~ N(0, 1)``, por la cuadratura compuesta (float64)."""
     q = check_float("q", q, minimum=0.0)
     z, w = _nodes()
-    with jax.enable_x64(True):
+    with x64_scope():
         vals = np.asarray(f(jnp.asarray(np.sqrt(max(q, _Q_FLOOR)) * z, dtype=jnp.float64)))
     return float(np.dot(w, vals))
 
