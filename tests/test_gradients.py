@@ -225,3 +225,40 @@ def test_param_list_roundtrip_and_depth_prefix_property():
     again = vg.params_from_layers(layers, deep["readout"])
     for a, b in itertools.zip_longest(jax.tree.leaves(again), jax.tree.leaves(deep)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_structural_zeros_are_measured_zeros_not_underflow():
+    """Un cero exacto por una operación exacta (α = 0, ReLU muerta) es un 0 medido."""
+    params, x, y = vg.problem(3, depth=6, width=8, n_in=4, batch=5, init="he_normal")
+    r = vg.layer_gradients(params, x, y, activation="tanh", residual=True, residual_scale=0.0)
+    assert not np.any(r.preact_underflow) and not np.any(r.weight_underflow)
+    assert float(r.preact_norm[0]) > 0 and float(r.weight_norm[0]) > 0  # la capa 1 sí aprende
+    np.testing.assert_array_equal(r.preact_norm[1:], 0.0)
+    # capa 3 muerta (sesgo −100): su ∂L/∂z y el de todas las de debajo son 0 exactos;
+    # las capas 4-6 siguen vivas gracias a un sesgo +1 (reciben h_3 = 0)
+    dead = {**params, "hidden": {"W": params["hidden"]["W"],
+                                 "b": params["hidden"]["b"].at[1].set(-100.0).at[2:].set(1.0)}}
+    r = vg.layer_gradients(dead, x, y, activation="relu")
+    assert not np.any(r.preact_underflow)
+    np.testing.assert_array_equal(r.preact_norm[:3], 0.0)
+    assert np.all(np.asarray(r.preact_norm[3:]) > 0)
+    np.testing.assert_array_equal(r.weight_norm[:3], 0.0)  # capa 4 recibe h_3 = 0: ∂L/∂W_4 = 0
+    assert float(r.weight_norm[3]) == 0.0 and float(r.weight_norm[4]) > 0
+
+
+def test_underflow_in_residual_network_does_not_spread_through_the_skip():
+    """Con saltos, una rama en underflow no invalida las capas de debajo (el salto lleva el gradiente)."""
+    params, x, y = vg.problem(0, depth=8, width=16, n_in=8, batch=4, init="he_normal")
+    # capa 5: sesgo −80 y pesos pequeños, así que σ'(z_5) ≈ e^−80 ≈ 2e-35 < umbral de float32
+    hidden = {"W": params["hidden"]["W"].at[3].multiply(1e-3), "b": params["hidden"]["b"].at[3].set(-80.0)}
+    odd = {**params, "hidden": hidden}
+    res = vg.layer_gradients(odd, x, y, activation="sigmoid", residual=True, residual_scale=0.5,
+                             dtype="float32")
+    flags = np.asarray(res.preact_underflow)
+    assert flags[4] and not np.any(np.delete(flags, 4))
+    assert np.all(np.isfinite(np.asarray(res.preact_norm)[:4]))
+    ref = vg.layer_gradients(odd, x, y, activation="sigmoid", residual=True, residual_scale=0.5)
+    np.testing.assert_allclose(np.asarray(res.preact_norm)[:4], np.asarray(ref.preact_norm)[:4], rtol=1e-4)
+    # sin saltos, el gradiente de las capas 1-4 pasa por la capa 5: todas quedan sin medida
+    plain = vg.layer_gradients(odd, x, y, activation="sigmoid", dtype="float32")
+    assert np.all(np.asarray(plain.preact_underflow)[:5]) and not np.any(np.asarray(plain.preact_underflow)[5:])

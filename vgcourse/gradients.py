@@ -15,11 +15,25 @@ Cantidades que devuelve :func:`layer_gradients` (capa 1 = junto a la entrada):
 Como la pérdida es una media sobre el lote, ∂L/∂z_{l,b} lleva un factor 1/B.
 
 *Underflow*: las normas se calculan escaladas (``m·‖g/m‖`` con ``m = max|g|``) para
-que el cuadrado no se desborde por abajo. Si aun así ``max|g|`` de una capa cae por
-debajo de :data:`vgcourse.precision.UNDERFLOW_MARGIN` veces el mínimo normal del
-tipo de dato (≈ 1.2e-38 en float32), esa capa y todas las más cercanas a la entrada (su
-gradiente se calcula a partir de ella) se marcan en ``*_underflow`` y su norma es
-``NaN``: no es una medida, sino el límite de la aritmética.
+que el cuadrado no se desborde por abajo. Con ``umbral`` =
+:data:`vgcourse.precision.UNDERFLOW_MARGIN` veces el mínimo normal del tipo de dato
+(≈ 1.2e-32 en float32), cada capa se clasifica de la salida hacia la entrada:
+
+- *medida*: ``max|g| ≥ umbral``;
+- *cero estructural*: ``max|g| = 0`` y la capa de encima (o la salida) es medida o
+  también cero estructural. Un cero así lo produce una operación exacta (φ' = 0 en
+  ReLU, α = 0 en una rama residual), no el redondeo: un paso de una capa no lleva un
+  gradiente de ≥ umbral a 0 por decaimiento. Se informa como 0, que es el valor que usa
+  la retropropagación (también cuando todas las unidades de la capa están tan saturadas
+  que φ' se redondea a 0, p. ej. tanh con |z| > 19 en float64);
+- *underflow*: el resto (``0 < max|g| < umbral``, o un cero bajo una capa en underflow).
+  En redes sin conexiones residuales el gradiente de cada capa se calcula a partir del
+  de la capa de encima, así que el underflow se extiende a todas las capas más cercanas
+  a la entrada; con conexiones residuales el salto lleva el gradiente aparte y cada capa
+  se juzga por sí misma.
+
+Las capas en underflow se marcan en ``*_underflow`` y su norma es ``NaN``: no es una
+medida, sino el límite de la aritmética.
 """
 
 from __future__ import annotations
@@ -77,9 +91,23 @@ def _scaled_norm(g: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Ar
     return norm, jnp.squeeze(m, axis=axes)
 
 
-def _propagate_flag(flag: jax.Array) -> jax.Array:
-    """Una capa marcada contamina a todas las más cercanas a la entrada (índices menores)."""
-    return jnp.flip(jax.lax.cummax(jnp.flip(flag.astype(jnp.int32)), axis=0)).astype(bool)
+def _preact_underflow(magnitude: jax.Array, thr: float, chained: bool) -> jax.Array:
+    """Máscara de underflow de ∂L/∂z por capa, clasificando de la salida hacia la entrada.
+
+    Args:
+        magnitude: ``max|∂L/∂z_l|`` por capa, forma ``(L,)`` (índice 0 = capa 1).
+        thr: umbral de underflow.
+        chained: ``True`` si el gradiente de cada capa se calcula solo a partir del de la
+            capa de encima (red sin conexiones residuales): el underflow se extiende hacia abajo.
+    """
+
+    def step(above_bad, m):
+        zero = m == 0
+        # un cero es estructural si lo de encima está bien; bajo el umbral, underflow
+        bad = ((m < thr) & ~zero) | (zero & above_bad) | (above_bad & chained)
+        return bad, bad
+
+    return jax.lax.scan(step, jnp.asarray(False), magnitude, reverse=True)[1]
 
 
 def grad_core(
@@ -121,8 +149,10 @@ def grad_core(
     thr = underflow_threshold(x.dtype)
     # En un barrido de profundidad las capas l > depth no existen: ni se miden ni se marcan como underflow.
     active = jnp.ones(n_layers, bool) if depth is None else jnp.arange(n_layers) < depth
-    z_flag = _propagate_flag((preact_max < thr) & active)
-    w_flag = _propagate_flag(((weight_max < thr) | z_flag) & active)
+    chained = not residual  # sin salto, cada ∂L/∂z se calcula a partir del de encima
+    z_flag = _preact_underflow(preact_max, thr, chained) & active
+    # ∂L/∂W_l = h_{l-1}ᵀ ∂L/∂z_l: hereda el underflow de ∂L/∂z_l, o lo tiene por sí mismo
+    w_flag = (z_flag | ((weight_max < thr) & (weight_max > 0))) & active
     nan = jnp.asarray(jnp.nan, x.dtype)
     readout_norm, _ = _scaled_norm(g_params["readout"]["W"], (0, 1))
     result = LayerGradients(
