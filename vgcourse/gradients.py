@@ -143,8 +143,11 @@ def grad_core(
     weight_max = jnp.concatenate([m_w_in[None], m_w_h])
     bias_all = jnp.concatenate([g_params["input"]["b"][None], g_params["hidden"]["b"]])
     bias_norm, _ = _scaled_norm(bias_all, (1,))
-    preact_norm, preact_max = _scaled_norm(g_z, (1, 2))
-    per_example, _ = _scaled_norm(g_z, (2,))
+    # una sola pasada sobre ∂L/∂Z (L, B, n): la norma de Frobenius de cada capa es la
+    # norma de sus normas por ejemplo, y su máximo, el máximo de los máximos por ejemplo
+    per_example, per_example_max = _scaled_norm(g_z, (2,))
+    preact_norm, _ = _scaled_norm(per_example, (1,))
+    preact_max = jnp.max(per_example_max, axis=1)
 
     thr = underflow_threshold(x.dtype)
     # En un barrido de profundidad las capas l > depth no existen: ni se miden ni se marcan como underflow.
