@@ -203,6 +203,9 @@ def gradient_sweep(
     wgt_u = np.zeros(shape + (max_depth,), bool)
     losses = np.full(shape, np.nan)
     alpha = jnp.asarray(alpha, dt)
+    # con una sola profundidad (la máxima) no hace falta desactivar capas: sin lax.cond el
+    # barrido típico va un 10 % más rápido
+    single_depth = len(set(depths)) == 1
     for i, init in enumerate(init_names):
         # una compilación por inicialización (y por formas), compartida por activaciones y profundidades
         params, x, y = _problems(
@@ -212,10 +215,8 @@ def gradient_sweep(
         )
         for a, act in enumerate(acts):
             for d, depth in enumerate(depths):
-                # una compilación por activación; la profundidad es un argumento trazado. Con
-                # una sola profundidad (la máxima) no hace falta desactivar capas: sin lax.cond
-                # el barrido típico va un 10 % más rápido.
-                depth_arg = None if len(set(depths)) == 1 else jnp.asarray(depth, jnp.int32)
+                # una compilación por activación; la profundidad es un argumento trazado
+                depth_arg = None if single_depth else jnp.asarray(depth, jnp.int32)
                 out = _sweep_core(
                     params, x, y, depth_arg, alpha, activation=act,
                     residual=residual, batchnorm=batchnorm, loss=loss, seed_chunk=seed_chunk,
