@@ -3,12 +3,14 @@
 - float64 activado para toda la sesión (como hacen los capítulos con ``vg.enable_x64()``);
 - promoción de rango de ``jax.numpy`` convertida en error (ningún *broadcasting* silencioso);
 - los avisos son errores (``filterwarnings = error`` en ``pyproject.toml``);
-- matplotlib sin pantalla.
+- matplotlib sin pantalla, solo en este proceso: con ``matplotlib.use`` y no con la
+  variable ``MPLBACKEND``, que heredarían los núcleos de nbval (y sus cuadernos dejarían
+  de mostrar las figuras con el backend *inline*).
 """
 
-import os
+import matplotlib
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+matplotlib.use("Agg")
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402

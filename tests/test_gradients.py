@@ -39,7 +39,7 @@ def objective_with_perturbation(params, x, y, e, arch, activation, loss="mse"):
 
 def central_difference(f, theta, direction, h=1e-6):
     """Derivada direccional por diferencias centrales. Con h = 1e-6 en float64 el redondeo
-    aporta ~1e-10 y el truncamiento ~1e-12 (también si una pre-activación pasa cerca del
+    aporta ~1e-10 y el truncamiento ~1e-12 (también si una preactivación pasa cerca del
     pico de ELU o ReLU, donde la segunda derivada salta)."""
     return (f(theta + h * direction) - f(theta - h * direction)) / (2 * h)
 

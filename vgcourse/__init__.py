@@ -23,6 +23,9 @@ from vgcourse.activations import (
     get_activation,
     saturation_bounds,
 )
+from vgcourse.chain import chain_forward, chain_grad
+from vgcourse.datasets import Dataset, load_digits
+from vgcourse.explorer import EXPLORER_ACTIVATIONS, ExplorerResult, GradientExplorer
 from vgcourse.gradients import (
     LayerGradients,
     LayerStatistics,
@@ -40,20 +43,29 @@ from vgcourse.networks import (
     random_batch,
 )
 from vgcourse.precision import enable_x64, float64, x64_enabled
+from vgcourse.report import glue, html_table
 from vgcourse.sweeps import SweepResult, gradient_sweep, problem
 from vgcourse.theory import chi1, depth_scale, fixed_point_q, q_sequence, variance_map
+from vgcourse.training import TrainingHistory, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
+    "EXPLORER_ACTIVATIONS",
     "INITIALIZERS",
     "INITIALIZER_NAMES",
     "Activation",
+    "Dataset",
+    "ExplorerResult",
+    "GradientExplorer",
     "LayerGradients",
     "LayerStatistics",
     "SweepResult",
+    "TrainingHistory",
     "activation_curves",
+    "chain_forward",
+    "chain_grad",
     "chi1",
     "depth_of",
     "depth_scale",
@@ -63,19 +75,23 @@ __all__ = [
     "float64",
     "forward",
     "get_activation",
+    "glue",
     "gradient_histograms",
     "gradient_sweep",
+    "html_table",
     "init_mlp",
     "init_weight",
     "layer_gradients",
     "layer_statistics",
     "layers_from_params",
+    "load_digits",
     "params_from_layers",
     "problem",
     "q_sequence",
     "random_batch",
     "saturation_bounds",
     "sigma_w2",
+    "train",
     "variance_map",
     "x64_enabled",
 ]

@@ -81,17 +81,17 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("relu", "ReLU", jax.nn.relu, "izquierda",
                    "max(0, x); derivada 1 para x > 0 y 0 para x < 0 (saturación dura)."),
         Activation("leaky_relu", "Leaky ReLU", jax.nn.leaky_relu, "no",
-                   "x para x > 0 y 0,01·x para x < 0; la derivada nunca es 0."),
+                   "x para x > 0 y 0.01·x para x < 0; la derivada nunca es 0."),
         Activation("elu", "ELU", jax.nn.elu, "izquierda",
                    "x para x > 0 y e^x − 1 para x < 0 (α = 1)."),
         Activation("gelu", "GELU", _gelu_exact, "izquierda",
                    "x·Φ(x), forma exacta (Φ: función de distribución normal estándar); "
                    "φ'(0) = 1/2."),
         Activation("selu", "SELU", jax.nn.selu, "izquierda",
-                   "λ·x para x > 0 y λα(e^x − 1) para x < 0 (λ ≈ 1,0507, α ≈ 1,6733)."),
+                   "λ·x para x > 0 y λα(e^x − 1) para x < 0 (λ ≈ 1.0507, α ≈ 1.6733)."),
         Activation("softsign", "Softsign", jax.nn.soft_sign, "ambos lados",
                    "x/(1+|x|); satura más despacio (polinómicamente) que tanh."),
-        Activation("silu", "SiLU (swish)", jax.nn.silu, "izquierda",
+        Activation("silu", "SiLU (Swish)", jax.nn.silu, "izquierda",
                    "x·σ(x); φ'(0) = 1/2."),
         Activation("identity", "Identidad", _identity, "no",
                    "φ(x) = x: red lineal, sin saturación."),
@@ -135,24 +135,25 @@ def derivative(name: str) -> Callable[[jax.typing.ArrayLike], jax.Array]:
 def _bounds(name: str, fraction: float) -> tuple[float, float]:
     act = ACTIVATIONS[name]
     with x64_scope():
-        grid = np.linspace(-40.0, 40.0, 160_001)
+        grid = np.linspace(-40.0, 40.0, 1025)  # una sola forma: JAX compila cada operación una vez
         dphi = derivative(name)
         d = np.abs(np.asarray(dphi(jnp.asarray(grid, dtype=jnp.float64))))
-        peak = float(d.max())
+        i_peak = int(np.argmax(d))  # el máximo, afinado en una malla fina a su alrededor
+        fine = np.linspace(grid[max(i_peak - 1, 0)], grid[min(i_peak + 1, len(grid) - 1)], 1025)
+        peak = max(float(d.max()), float(np.abs(np.asarray(dphi(jnp.asarray(fine)))).max()))
         thr = fraction * peak
 
-        def f(x: float) -> float:
-            return float(abs(dphi(jnp.asarray(x, dtype=jnp.float64)))) - thr
+        def g(xs: np.ndarray) -> np.ndarray:
+            return np.abs(np.asarray(dphi(jnp.asarray(xs, dtype=jnp.float64)))) - thr
 
         def refine(a: float, b: float) -> float:
-            # bisección de f entre a (f < 0) y b (f ≥ 0), en el orden que vengan
-            fa = f(a)
-            for _ in range(80):
-                m = 0.5 * (a + b)
-                if (f(m) < 0) == (fa < 0):
-                    a, fa = m, f(m)
-                else:
-                    b = m
+            # búsqueda del cambio de signo de g entre a y b, vectorizada: cada paso evalúa
+            # 1025 puntos y estrecha el intervalo 1024 veces (una llamada a JAX por paso)
+            for _ in range(8):
+                xs = np.linspace(a, b, 1025)
+                neg = g(xs) < 0
+                k = int(np.argmax(neg != neg[0]))  # primer punto con el signo de b
+                a, b = xs[k - 1], xs[k]
             root = 0.5 * (a + b)
             return 0.0 if abs(root) < 1e-12 else root  # el codo de ReLU está exactamente en 0
 
@@ -169,7 +170,7 @@ def _bounds(name: str, fraction: float) -> tuple[float, float]:
 def saturation_bounds(name: str, fraction: float = 0.1) -> tuple[float, float]:
     """Límites ``(lower, upper)`` de la región saturada de la activación ``name``.
 
-    Una pre-activación ``z`` está en la región saturada si ``z < lower`` o ``z > upper``
+    Una preactivación ``z`` está en la región saturada si ``z < lower`` o ``z > upper``
     (``-inf``/``inf`` cuando ese lado no satura). Véase la definición al principio del módulo.
 
     Args:
@@ -189,7 +190,7 @@ def saturation_bounds(name: str, fraction: float = 0.1) -> tuple[float, float]:
 
 
 def saturated_mask(z: jax.Array, bounds: tuple[float, float]) -> jax.Array:
-    """Máscara booleana de las pre-activaciones ``z`` que caen en la región saturada."""
+    """Máscara booleana de las preactivaciones ``z`` que caen en la región saturada."""
     lower, upper = bounds
     return (z < lower) | (z > upper)
 

@@ -2,14 +2,14 @@
 
 Todo sale de un único ``jax.grad`` bajo ``jax.jit``: el gradiente de la pérdida
 respecto de los pesos de cada capa y, con una perturbación nula sumada a cada
-pre-activación (forma ``(L, B, n)``), respecto de las pre-activaciones
+preactivación (forma ``(L, B, n)``), respecto de las preactivaciones
 ``z_l`` de todas las capas en la misma pasada hacia atrás.
 
 Cantidades que devuelve :func:`layer_gradients` (capa 1 = junto a la entrada):
 
 - ``weight_norm[l]`` = ‖∂L/∂W_l‖_F (norma de Frobenius),
 - ``bias_norm[l]`` = ‖∂L/∂b_l‖,
-- ``preact_norm[l]`` = ‖∂L/∂Z_l‖_F, con ``Z_l`` la matriz ``(B, n)`` de pre-activaciones,
+- ``preact_norm[l]`` = ‖∂L/∂Z_l‖_F, con ``Z_l`` la matriz ``(B, n)`` de preactivaciones,
 - ``preact_norm_per_example[l, b]`` = ‖∂L/∂z_{l,b}‖ (fila b de ``Z_l``).
 
 Como la pérdida es una media sobre el lote, ∂L/∂z_{l,b} lleva un factor 1/B.
@@ -45,7 +45,7 @@ import jax
 import jax.numpy as jnp
 
 from vgcourse._validation import check_array, check_int
-from vgcourse.activations import saturation_bounds
+from vgcourse.activations import derivative, saturation_bounds
 from vgcourse.networks import Params, check_loss, forward_core, loss_fn, prepare_call
 from vgcourse.precision import underflow_threshold
 
@@ -80,7 +80,8 @@ class LayerStatistics(NamedTuple):
     preact_var: jax.Array        #: varianza de z_l sobre el lote y las unidades
     preact_second_moment: jax.Array  #: media de z_l² (la q_l de la teoría de campo medio)
     activation_var: jax.Array    #: varianza de h_l = φ(z_l) (o de la salida del bloque residual)
-    saturated_fraction: jax.Array  #: fracción de pre-activaciones en la región saturada
+    saturated_fraction: jax.Array  #: fracción de preactivaciones en la región saturada
+    mean_abs_derivative: jax.Array  #: media de |φ'(z_l)| sobre el lote y las unidades
 
 
 def _scaled_norm(g: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
@@ -194,7 +195,7 @@ def layer_gradients(
     dtype: str | None = None,
     return_arrays: bool = False,
 ) -> LayerGradients:
-    """Gradientes exactos de la pérdida respecto de los pesos y las pre-activaciones de cada capa.
+    """Gradientes exactos de la pérdida respecto de los pesos y las preactivaciones de cada capa.
 
     Args:
         params: parámetros de :func:`vgcourse.init_mlp` (o escritos a mano).
@@ -234,6 +235,7 @@ def statistics_core(params, x, alpha, *, activation, residual, batchnorm, bounds
         preact_second_moment=jnp.mean(jnp.square(z), axis=(1, 2)),
         activation_var=jnp.var(h, axis=(1, 2)),
         saturated_fraction=jnp.mean(saturated.astype(x.dtype), axis=(1, 2)),
+        mean_abs_derivative=jnp.mean(jnp.abs(derivative(activation)(z)), axis=(1, 2)),
     )
 
 
@@ -255,7 +257,7 @@ def layer_statistics(
 ) -> LayerStatistics:
     """Estadísticas por capa del paso hacia delante: varianzas y fracción saturada.
 
-    La fracción saturada de la capa l es la proporción de las ``B·n`` pre-activaciones
+    La fracción saturada de la capa l es la proporción de las ``B·n`` preactivaciones
     ``z_l`` que caen en la región saturada de la activación
     (:func:`vgcourse.activations.saturation_bounds` con ``saturation_fraction``).
     """

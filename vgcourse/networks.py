@@ -27,7 +27,7 @@ Ecuación de capa (una fila por ejemplo; el sesgo se suma después del producto)
                                         h_l = h_{l-1} + α·φ(z_l)     (residual, l ≥ 2)
     ŷ  = h_L W_o + b_o                  (lectura lineal, sin activación)
 
-La *pre-activación* ``z_l`` es siempre el argumento de φ en la capa l.
+La *preactivación* ``z_l`` es siempre el argumento de φ en la capa l.
 
 - **Residual** (``residual=True``): la capa 1 no tiene conexión de salto (cambia la anchura);
   cada capa l ≥ 2 suma su rama escalada por ``α = residual_scale`` a su entrada.
@@ -359,11 +359,13 @@ def forward_core(
 ):
     """Paso hacia delante trazable. Devuelve ``(ŷ, (z, h))`` con ``z, h`` de forma ``(L, B, n)``.
 
-    ``perturb`` (forma ``(L, B, n)`` o ``None``) se suma a cada pre-activación: su
+    ``perturb`` (forma ``(L, B, n)`` o ``None``) se suma a cada preactivación: su
     gradiente es exactamente ∂L/∂z_l. ``depth`` (entero trazado o ``None``) desactiva
     las capas l > depth (pasan h sin cambios), para barrer profundidades sin recompilar.
     """
-    phi = get_activation(activation).fn
+    # ``activation`` es un nombre o, dentro de otros núcleos trazados (el explorador),
+    # una función elemento a elemento ya construida.
+    phi = activation if callable(activation) else get_activation(activation).fn
 
     def pre(h, W, b):
         u = dense(h, W)

@@ -14,10 +14,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 __all__ = [
     "PALETTE",
     "plot_activation",
+    "plot_explorer",
+    "plot_saturation",
     "plot_gradient_histograms",
     "plot_layer_norms",
     "style",
@@ -36,6 +39,19 @@ def style(i: int) -> dict:
         "linestyle": _LINESTYLES[i % len(_LINESTYLES)],
         "marker": _MARKERS[i % len(_MARKERS)],
     }
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value: float, _pos=None) -> str:
+    """Rótulo ``10⁻²⁰`` en texto plano (sin mathtext: se dibuja mucho más deprisa)."""
+    if value <= 0 or not np.isfinite(value):
+        return ""
+    exponent = np.log10(value)
+    if abs(exponent - round(exponent)) > 1e-6:
+        return ""
+    return "10" + str(int(round(exponent))).translate(_SUPERSCRIPT)
 
 
 def _axes(ax: Axes | None, figsize=(7, 4)) -> tuple[Figure, Axes]:
@@ -85,6 +101,12 @@ def plot_layer_norms(
                     label=f"{label}: sin medida (underflow)",
                 )
     ax.set_yscale("log")
+    # a lo sumo ~7 potencias de 10 rotuladas y marcas menores sin rótulo: legible con
+    # rangos de 1e-40 a 1, y barato de redibujar en los exploradores
+    ax.yaxis.set_major_locator(LogLocator(numticks=7))
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0), numticks=7))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
     ax.set_xlabel("Capa l (1 = junto a la entrada)")
     ax.set_ylabel(ylabel)
     if title:
@@ -145,14 +167,14 @@ def plot_activation(
     """Una activación y su derivada, con la región saturada sombreada.
 
     Args:
-        x, phi, dphi: abscisas, φ(x) y φ'(x) (calculadas por el núcleo numérico).
+        x, phi, dphi: abscisas z, φ(z) y φ'(z) (calculadas por el núcleo numérico).
         bounds: ``(lower, upper)`` de :func:`vgcourse.saturation_bounds`.
         name: nombre en español para el título.
     """
     fig, ax = _axes(ax, figsize=(5, 3.5))
     x = np.asarray(x, dtype=float)
-    ax.plot(x, phi, label=r"$\varphi(x)$", **{**style(0), "marker": None})
-    ax.plot(x, dphi, label=r"$\varphi'(x)$", **{**style(1), "marker": None})
+    ax.plot(x, phi, label=r"$\varphi(z)$", **{**style(0), "marker": None})
+    ax.plot(x, dphi, label=r"$\varphi'(z)$", **{**style(1), "marker": None})
     lower, upper = bounds
     shaded = False
     if np.isfinite(lower) and lower > x.min():
@@ -163,8 +185,87 @@ def plot_activation(
                    label=None if shaded else "región saturada")
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_xlim(x.min(), x.max())
-    ax.set_xlabel("x")
+    ax.set_xlabel("z")
     ax.set_title(name)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
+    return fig
+
+
+def plot_saturation(
+    series: Mapping[str, Sequence[float]],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Fracción de preactivaciones en la región saturada, por capa (capa 1 = junto a la entrada).
+
+    Args:
+        series: ``{etiqueta: fracciones (L,)}`` entre 0 y 1.
+    """
+    fig, ax = _axes(ax)
+    for i, (label, values) in enumerate(series.items()):
+        v = 100 * np.asarray(values, dtype=float)
+        layers = np.arange(1, v.size + 1)
+        ax.plot(layers, v, label=label, markevery=max(1, v.size // 12), markersize=5,
+                linewidth=1.8, **style(i))
+    ax.set_ylim(-3, 103)
+    ax.set_xlabel("Capa l (1 = junto a la entrada)")
+    ax.set_ylabel("Unidades saturadas (%)")
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_explorer(
+    result,
+    *,
+    title: str,
+    predicted_slope: float | None = None,
+    activation_curve: tuple | None = None,
+    fig: Figure | None = None,
+) -> Figure:
+    """La figura de los exploradores: normas del gradiente (izquierda) y saturación (derecha).
+
+    Args:
+        result: un :class:`vgcourse.explorer.ExplorerResult` (ya calculado).
+        title: título general de la figura.
+        predicted_slope: si se da, recta de pendiente ½·ln χ₁ por capa (hacia la entrada)
+            anclada en la última capa, sobre ‖∂L/∂Z_l‖.
+        activation_curve: si se da, ``(x, φ, φ', bounds, nombre)``: el panel izquierdo
+            muestra la activación en lugar de las normas.
+        fig: figura que se reutiliza (se borra su contenido); si es ``None``, se crea una.
+    """
+    if fig is None:
+        fig = plt.figure(figsize=(10, 4), layout="constrained")
+    else:
+        fig.clear()
+    ax_left, ax_right = fig.subplots(1, 2)
+    if activation_curve is not None:
+        x, phi, dphi, bounds, name = activation_curve
+        plot_activation(x, phi, dphi, bounds=bounds, name=name, ax=ax_left)
+        ax_left.set_title("")  # el nombre ya está en el título general
+    else:
+        series = {
+            r"$\|\partial L/\partial Z_l\|$ (preactivaciones)": result.preact_norm,
+            r"$\|\partial L/\partial W_l\|$ (pesos)": result.weight_norm,
+        }
+        underflow = dict(zip(series, (result.preact_underflow, result.weight_underflow)))
+        plot_layer_norms(series, ax=ax_left, ylabel="Norma del gradiente", underflow=underflow)
+        finite = np.isfinite(result.preact_norm) & (result.preact_norm > 0)
+        if predicted_slope is not None and finite[-1]:
+            depth = result.preact_norm.size
+            layers = np.arange(1, depth + 1)
+            line = result.preact_norm[-1] * np.exp(predicted_slope * (depth - layers))
+            ax_left.plot(layers, line, color="0.35", linestyle=":", linewidth=2,
+                         label=r"teoría: $\frac{1}{2}\ln\chi_1$ por capa")
+            ax_left.legend(fontsize="small")
+    plot_saturation({"fracción saturada": result.saturated_fraction}, ax=ax_right)
+    ax_right.get_legend().remove()
+    fig.suptitle(title)
+    if fig.get_layout_engine() is None:
+        # márgenes fijos: el explorador redibuja sin el coste del diseño automático
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.88, wspace=0.25)
     return fig

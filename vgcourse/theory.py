@@ -1,7 +1,7 @@
 """Teoría de campo medio de la propagación de señales (Poole et al., 2016; Schoenholz et al., 2017).
 
 Para una red ancha con pesos ``Var(W_ij) = σ_w²/fan_in`` y sesgos ``Var(b_i) = σ_b²``,
-el segundo momento de las pre-activaciones ``q_l = E[z_l²]`` sigue el mapa::
+el segundo momento de las preactivaciones ``q_l = E[z_l²]`` sigue el mapa::
 
     q_{l+1} = σ_w² · E[φ(√q_l · Z)²] + σ_b²,      Z ~ N(0, 1)
 

@@ -1,0 +1,151 @@
+"""Estructura de los capítulos: esqueleto, celda de Colab, figuras con leyenda, salidas limpias.
+
+nbval (en la misma orden de pruebas) vuelve a ejecutar los cuadernos y compara sus salidas;
+aquí se comprueba lo que nbval no mira.
+
+Si cambia el repositorio (``repository.url`` en ``_config.yml``) o la versión del paquete,
+las celdas de instalación se actualizan con::
+
+    python tests/test_notebooks.py --sync
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+VERSION = re.search(r'__version__ = "([^"]+)"', (ROOT / "vgcourse/__init__.py").read_text()).group(1)
+REPO_URL = CONFIG["repository"]["url"].rstrip("/")
+INSTALL_RE = re.compile(r'"vgcourse @ git\+(?P<url>[^@"]+)@(?P<ref>[^"]+)"')
+
+
+def chapter_files() -> list[str]:
+    files = [c["file"] for part in TOC["parts"] for c in part["chapters"]]
+    return [f for f in files if f.startswith("chapters/")]
+
+
+CHAPTERS = chapter_files()
+
+
+def load(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_every_chapter_notebook_is_in_the_toc():
+    on_disk = sorted(f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("*.ipynb"))
+    assert on_disk == sorted(CHAPTERS)
+    assert len(CHAPTERS) >= 3
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_skeleton(name):
+    nb = load(name)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert re.match(r"# \d+\. \S", nb.cells[0].source), "la primera celda es el título numerado"
+    positions = []
+    for heading in ("## Objetivos", "## Requisitos previos", "## Resumen", "## ¿Qué sigue?", "## Referencias"):
+        assert heading in text, f"falta la sección «{heading}»"
+        positions.append(text.index(heading))
+    assert positions == sorted(positions), "las secciones del esqueleto están en orden"
+    assert re.search(r"\*\*Tiempo estimado:\*\* \d+ minutos", text)
+    assert "{cite:" in text, "el capítulo cita la bibliografía"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_colab_install_cell(name):
+    cells = code_cells(load(name))
+    install = cells[0]
+    assert "remove-cell" in install.metadata.get("tags", [])
+    assert 'if "google.colab" in sys.modules:' in install.source
+    assert "--no-deps" in install.source  # no toca jax, numpy, matplotlib ni ipywidgets de Colab
+    m = INSTALL_RE.search(install.source)
+    assert m, "la celda instala vgcourse desde el repositorio"
+    assert m["url"] == REPO_URL, "ejecuta `python tests/test_notebooks.py --sync`"
+    assert m["ref"] == f"v{VERSION}", "ejecuta `python tests/test_notebooks.py --sync`"
+    setup = cells[1].source
+    assert "import vgcourse as vg" in setup and "vg.enable_x64()" in setup and "SEED = 0" in setup
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_outputs_are_committed_clean_and_small(name):
+    nb = load(name)
+    assert (ROOT / f"{name}.ipynb").stat().st_size < 900_000
+    for cell in code_cells(nb):
+        assert cell.execution_count is not None, "cuaderno guardado con sus salidas"
+        for out in cell.get("outputs", []):
+            assert out.output_type != "error", cell.source[:80]
+            assert not (out.output_type == "stream" and out.name == "stderr"), cell.source[:80]
+            data = out.get("data", {})
+            assert "image/svg+xml" not in data and "application/pdf" not in data
+            assert not re.search(r"<(Figure|matplotlib)[^>]*>", data.get("text/plain", "")) or \
+                "image/png" in data
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_figures_have_alt_text_caption_and_unique_name(name):
+    names = []
+    for cell in code_cells(load(name)):
+        if any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
+            meta = cell.metadata.get("mystnb", {})
+            assert len(meta.get("image", {}).get("alt", "")) > 40, cell.source[:80]
+            assert meta.get("figure", {}).get("caption"), cell.source[:80]
+            names.append(meta["figure"]["name"])
+    assert names and len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_each_widget_follows_a_static_figure_and_is_not_compared(name):
+    cells = code_cells(load(name))
+    widget_cells = [i for i, c in enumerate(cells) if "gradient_explorer(" in c.source]
+    assert widget_cells, "cada capítulo tiene al menos un explorador"
+    for i in widget_cells:
+        assert "nbval-ignore-output" in cells[i].metadata.get("tags", [])
+        before = cells[i - 1] if cells[i - 1].get("outputs") else cells[i - 2]
+        assert "plot_explorer(" in before.source and "figure" in before.metadata.get("mystnb", {})
+
+
+def test_colab_links_in_the_built_site():
+    """Cada página de capítulo enlaza con Colab en su propio cuaderno (si el libro está construido)."""
+    html_dir = ROOT / "_build" / "html"
+    if not html_dir.exists():  # .ci/run construye el libro antes de las pruebas
+        pytest.skip("el libro no está construido (jupyter-book build .)")
+    owner_repo = REPO_URL.removeprefix("https://github.com/")
+    branch = CONFIG["repository"]["branch"]
+    prefix = CONFIG["repository"].get("path_to_book", "").strip("/")
+    for name in CHAPTERS:
+        page = (html_dir / f"{name}.html").read_text(encoding="utf-8")
+        path = f"{prefix}/{name}.ipynb" if prefix else f"{name}.ipynb"
+        expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{path}"
+        assert expected in page, f"{name}: falta el enlace {expected}"
+
+
+def sync() -> None:
+    """Reescribe la URL y la versión de la celda de instalación de cada capítulo."""
+    for name in CHAPTERS:
+        path = ROOT / f"{name}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        cell = code_cells(nb)[0]
+        new = INSTALL_RE.sub(f'"vgcourse @ git+{REPO_URL}@v{VERSION}"', cell.source)
+        if new != cell.source:
+            cell.source = new
+            nbformat.write(nb, path)
+            print(f"actualizado: {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--sync"]:
+        sync()
+    else:
+        print(__doc__)

@@ -1,0 +1,64 @@
+"""Los exploradores interactivos: cablean controles, cálculo y figura, sin recompilar."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from vgcourse.explorer import GradientExplorer  # noqa: E402
+from vgcourse.widgets import ExplorerWidget, gradient_explorer  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return GradientExplorer(seed=0, max_depth=10, widths=(8, 16), n_in=8, batch=4)
+
+
+@pytest.mark.parametrize("view", ["gradientes", "teoria", "activacion"])
+def test_every_control_redraws_without_recompiling(explorer, view):
+    ui = gradient_explorer(explorer, view=view, activation="sigmoid", depth=6, width=8,
+                           init="xavier_normal")
+    assert bytes(ui.image.value).startswith(PNG_MAGIC)
+    compiled = GradientExplorer.cache_size()
+    changes = [("activation", "relu"), ("init", "he_normal"), ("depth", 10), ("width", 16),
+               ("activation", "selu"), ("activation", "tanh"), ("depth", 2), ("init", "standard")]
+    images = {bytes(ui.image.value)}
+    for name, value in changes:
+        ui.controls[name].value = value
+        assert ui.settings()[name] == value
+        images.add(bytes(ui.image.value))
+    assert GradientExplorer.cache_size() == compiled
+    assert len(ui.latencies) == 1 + len(changes)
+    assert len(images) == 1 + len(changes)  # cada cambio produjo una figura distinta
+
+
+def test_summary_reports_the_current_numbers(explorer):
+    ui = gradient_explorer(explorer, view="teoria", activation="sigmoid", depth=10, width=16,
+                           init="xavier_normal")
+    r = explorer(activation="sigmoid", depth=10, width=16, init="xavier_normal")
+    assert f"{r.preact_norm[0] / r.preact_norm[-1]:.3g}" in ui.summary.value
+    assert "½·ln χ₁ = <b>-1.44" in ui.summary.value
+    ui.controls["activation"].value = "selu"
+    ui.controls["init"].value = "he_normal"
+    assert "sin punto fijo" in ui.summary.value  # SELU con He: la varianza crece sin límite
+
+
+def test_the_figure_has_the_expected_content(explorer):
+    ui = ExplorerWidget(explorer, view="teoria", activation="tanh", depth=8, width=16, init="standard")
+    left, right = ui._fig.axes
+    assert left.get_yscale() == "log"
+    labels = [line.get_label() for line in left.get_lines()]
+    assert any("preactivaciones" in lab for lab in labels)
+    assert any("pesos" in lab for lab in labels)
+    assert any("teoría" in lab for lab in labels)
+    assert right.get_ylabel() == "Unidades saturadas (%)"
+    assert left.get_xlabel() == "Capa l (1 = junto a la entrada)"
+    xs = left.get_lines()[0].get_xdata()
+    np.testing.assert_array_equal(xs, np.arange(1, 9))
+
+
+def test_bad_view_is_a_spanish_error(explorer):
+    with pytest.raises(ValueError, match="Los valores válidos son: gradientes, teoria, activacion"):
+        gradient_explorer(explorer, view="grafica")

@@ -1,0 +1,185 @@
+"""Exploradores interactivos (ipywidgets): solo conectan controles, cálculo y figura.
+
+El cálculo lo hace :class:`vgcourse.explorer.GradientExplorer` (una única función
+compilada: mover un control no recompila) y el dibujo
+:func:`vgcourse.plots.plot_explorer`. Este módulo no calcula gradientes ni dibuja
+por su cuenta.
+
+Compatible con ipywidgets 7.6+ y 8 (Colab usa la 7.7): solo se usan ``Dropdown``,
+``IntSlider``, ``SelectionSlider``, ``Image``, ``HTML``, ``HBox``, ``VBox`` y
+``observe``. La figura se envía como PNG a un widget ``Image``: sin ``Output`` ni
+``clear_output``, así que la celda se puede validar con nbval.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import time
+
+import ipywidgets as w
+import matplotlib.pyplot as plt
+import numpy as np
+
+from vgcourse.activations import activation_curves, get_activation, saturation_bounds
+from vgcourse.explorer import EXPLORER_ACTIVATIONS, EXPLORER_INITS, GradientExplorer
+from vgcourse.initializers import INITIALIZER_NAMES, sigma_w2
+from vgcourse.plots import plot_explorer
+from vgcourse.theory import chi1
+
+__all__ = ["ExplorerWidget", "gradient_explorer"]
+
+_VIEWS = ("gradientes", "teoria", "activacion")
+
+
+@functools.lru_cache(maxsize=None)
+def _predicted_slope(activation: str, init: str, width: int) -> float:
+    """½·ln χ₁ de campo medio para las capas ocultas (con caché: la cuadratura no usa JAX).
+
+    ``None`` si la teoría no da un χ₁ (la varianza crece sin límite, sin punto fijo).
+    """
+    try:
+        chi = chi1(activation, sigma_w2=sigma_w2(init, width, width))
+    except ValueError:
+        return None
+    return 0.5 * float(np.log(chi)) if chi > 0 else None
+
+
+@functools.lru_cache(maxsize=None)
+def _curve(activation: str):
+    x = np.linspace(-6, 6, 401)
+    phi, dphi = activation_curves(activation, x)
+    return (x, np.asarray(phi), np.asarray(dphi), saturation_bounds(activation),
+            get_activation(activation).display_name)
+
+
+class ExplorerWidget:
+    """Un explorador: controles (activación, profundidad, anchura, inicialización) y figura.
+
+    Attributes:
+        controls: ``{"activation", "depth", "width", "init"}`` → widgets.
+        image: el widget ``Image`` con la figura (PNG).
+        summary: texto con las cifras de la configuración actual.
+        widget: la caja que se muestra.
+        latencies: segundos de cada actualización (cálculo + dibujo + PNG).
+    """
+
+    def __init__(
+        self,
+        explorer: GradientExplorer,
+        *,
+        view: str = "gradientes",
+        activation: str = "sigmoid",
+        depth: int = 30,
+        width: int = 64,
+        init: str = "xavier_normal",
+        activations: tuple[str, ...] = EXPLORER_ACTIVATIONS,
+        dpi: int = 72,
+    ):
+        if view not in _VIEWS:
+            raise ValueError(f"`view` = {view!r} no es válido. Los valores válidos son: {', '.join(_VIEWS)}.")
+        self.explorer = explorer
+        self.view = view
+        self.dpi = dpi
+        self.latencies: list[float] = []
+        style = {"description_width": "initial"}
+        self.controls = {
+            "activation": w.Dropdown(
+                options=[(get_activation(a).display_name, a) for a in activations],
+                value=get_activation(activation).name, description="Activación:", style=style,
+            ),
+            "depth": w.IntSlider(
+                value=depth, min=2, max=explorer.max_depth, step=1, description="Profundidad L:",
+                continuous_update=False, style=style,
+            ),
+            "width": w.SelectionSlider(
+                options=list(explorer.widths), value=width, description="Anchura n:",
+                continuous_update=False, style=style,
+            ),
+            "init": w.Dropdown(
+                options=[(INITIALIZER_NAMES[i], i) for i in EXPLORER_INITS],
+                value=init, description="Inicialización:", style=style,
+            ),
+        }
+        self.image = w.Image(format="png")
+        self.summary = w.HTML()
+        # sin diseño automático (constrained layout cuesta ~35 ms por redibujado)
+        self._fig = plt.figure(figsize=(10, 4))
+        plt.close(self._fig)  # la figura vive solo dentro del widget, no en la salida de la celda
+        for c in self.controls.values():
+            c.observe(self._on_change, names="value")
+        self.widget = w.VBox([
+            w.HBox([self.controls["activation"], self.controls["init"]]),
+            w.HBox([self.controls["depth"], self.controls["width"]]),
+            self.image,
+            self.summary,
+        ])
+        self.update()
+
+    def settings(self) -> dict:
+        return {k: c.value for k, c in self.controls.items()}
+
+    def _on_change(self, change) -> None:
+        self.update()
+
+    def update(self) -> None:
+        """Recalcula y redibuja con los valores actuales de los controles."""
+        t0 = time.perf_counter()
+        s = self.settings()
+        result = self.explorer(**s)
+        name = get_activation(s["activation"]).display_name
+        title = f"{name}, {INITIALIZER_NAMES[s['init']]}, L = {s['depth']}, n = {s['width']}"
+        kwargs = {}
+        if self.view == "teoria":
+            kwargs["predicted_slope"] = _predicted_slope(s["activation"], s["init"], s["width"])
+        elif self.view == "activacion":
+            kwargs["activation_curve"] = _curve(s["activation"])
+        plot_explorer(result, title=title, fig=self._fig, **kwargs)
+        buf = io.BytesIO()
+        self._fig.savefig(buf, format="png", dpi=self.dpi)
+        self.image.value = buf.getvalue()
+        self.summary.value = self._summary(
+            result, s, kwargs.get("predicted_slope"), self.view == "teoria"
+        )
+        self.latencies.append(time.perf_counter() - t0)
+
+    @staticmethod
+    def _summary(result, s, slope, theory) -> str:
+        z, wn = result.preact_norm, result.weight_norm
+
+        def ratio(v, flags):
+            if flags[0] or not np.isfinite(v[0]) or v[-1] == 0:
+                return "sin medida (underflow)"
+            return f"{v[0] / v[-1]:.3g}"
+
+        parts = [
+            f"‖∂L/∂Z‖ capa 1 / capa {s['depth']}: <b>{ratio(z, result.preact_underflow)}</b>",
+            f"‖∂L/∂W‖ capa 1 / capa {s['depth']}: <b>{ratio(wn, result.weight_underflow)}</b>",
+            f"unidades saturadas en la capa {s['depth']}: <b>{100 * result.saturated_fraction[-1]:.1f} %</b>",
+        ]
+        if theory:
+            parts.append(
+                "teoría: sin punto fijo (la varianza crece sin límite)" if slope is None
+                else f"teoría: ½·ln χ₁ = <b>{slope:.3f}</b> por capa"
+            )
+        return " · ".join(parts)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def gradient_explorer(
+    explorer: GradientExplorer | None = None, *, view: str = "gradientes", **defaults
+) -> ExplorerWidget:
+    """Crea un explorador listo para mostrar (la última expresión de una celda).
+
+    Args:
+        explorer: un :class:`GradientExplorer` (si es ``None``, se crea uno con semilla 0).
+        view: ``"gradientes"`` (normas por capa y saturación), ``"teoria"`` (además, la
+            pendiente ½·ln χ₁ de la teoría de campo medio) o ``"activacion"`` (la activación
+            con su región saturada y la saturación por capa).
+        **defaults: valores iniciales (``activation``, ``depth``, ``width``, ``init``).
+    """
+    return ExplorerWidget(explorer or GradientExplorer(seed=0), view=view, **defaults)
