@@ -84,3 +84,35 @@ def test_bad_arguments_get_spanish_errors(explorer):
         explorer(activation="relu", depth=2, width=8, init="orthogonal")
     with pytest.raises(ValueError, match="¿Quisiste decir «sigmoid»?"):
         explorer(activation="sigmoide", depth=2, width=8, init="he_normal")
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("residual,batchnorm,alpha", [(True, False, 1.0), (True, False, 0.3),
+                                                      (False, True, 1.0), (True, True, 0.5)])
+def test_architectures_match_layer_gradients(explorer, activation, residual, batchnorm, alpha):
+    init, width, depth = "he_normal", 16, 9
+    r = explorer(activation=activation, depth=depth, width=width, init=init, residual=residual,
+                 residual_scale=alpha, batchnorm=batchnorm)
+    params = _equivalent_params(explorer, init, width, depth)
+    arch = dict(residual=residual, residual_scale=alpha, batchnorm=batchnorm)
+    g = vg.layer_gradients(params, explorer._x, explorer._y, activation=activation, **arch)
+    st = vg.layer_statistics(params, explorer._x, activation=activation, **arch)
+    np.testing.assert_allclose(r.preact_norm, g.preact_norm, rtol=1e-10)
+    np.testing.assert_allclose(r.weight_norm, g.weight_norm, rtol=1e-10)
+    np.testing.assert_allclose(r.saturated_fraction, st.saturated_fraction, atol=1e-15)
+
+
+def test_warmup_compiles_each_architecture_once_and_alpha_is_traced():
+    ex = GradientExplorer(seed=1, max_depth=5, widths=(4, 8), n_in=3, batch=4)
+    ex.warmup()
+    compiled = GradientExplorer.cache_size()
+    for residual in (False, True):
+        for batchnorm in (False, True):
+            for alpha in (0.0, 0.2, 1.3):
+                ex(activation="gelu", depth=4, width=8, init="lecun_normal", residual=residual,
+                   residual_scale=alpha, batchnorm=batchnorm)
+    assert GradientExplorer.cache_size() == compiled
+    with pytest.raises(TypeError, match="`residual` debe ser True o False"):
+        ex(activation="relu", depth=2, width=4, init="he_normal", residual=1)
+    with pytest.raises(ValueError, match="residual_scale"):
+        ex(activation="relu", depth=2, width=4, init="he_normal", residual=True, residual_scale=-1.0)

@@ -91,3 +91,49 @@ def test_html_table_escapes_and_keeps_numbers():
     t = vg.html_table(["a<b", "x"], [("1.5e-31", "<script>")], caption="c & d")
     assert "<th>a&lt;b</th>" in t.data and "<td>1.5e-31</td>" in t.data
     assert "&lt;script&gt;" in t.data and "<caption>c &amp; d</caption>" in t.data
+
+
+@pytest.mark.parametrize("arch", [dict(residual=True, residual_scale=0.5), dict(batchnorm=True),
+                                  dict(residual=True, batchnorm=True)])
+def test_one_step_with_residual_and_batchnorm(arch):
+    params, x, y = _small_problem(depth=4)
+    lr = 0.2
+    h = vg.train(params, x, y, activation="tanh", steps=1, learning_rate=lr, x_test=x, y_test=y,
+                 record_every=1, **arch)
+    g = vg.layer_gradients(params, x, y, activation="tanh", loss="cross_entropy",
+                           return_arrays=True, **arch)
+    expected = jax.tree.map(lambda p, d: p - lr * d, params, g.weight_grads)
+    for a, b in zip(jax.tree.leaves(h.params), jax.tree.leaves(expected)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_lr_grid_equals_separate_runs_and_picks_the_lowest_loss():
+    params, x, y = _small_problem(depth=2)
+    rates = (0.01, 0.1, 0.3)
+    grid = vg.train_lr_grid(params, x, y, learning_rates=rates, activation="tanh", steps=20,
+                            x_test=x, y_test=y, record_every=5)
+    finals = []
+    for lr in rates:
+        h = vg.train(params, x, y, activation="tanh", steps=20, learning_rate=lr, x_test=x,
+                     y_test=y, record_every=5)
+        finals.append(h.loss[-1])
+    np.testing.assert_allclose(grid.final_loss, finals, rtol=1e-9)
+    assert grid.best_learning_rate == rates[int(np.argmin(finals))]
+    np.testing.assert_allclose(grid.history.loss[-1], min(finals), rtol=1e-9)
+    with pytest.raises(ValueError, match="al menos una tasa"):
+        vg.train_lr_grid(params, x, y, learning_rates=(), activation="tanh", steps=5,
+                         x_test=x, y_test=y, record_every=5)
+
+
+def test_dead_fraction_counts_units_silent_for_the_whole_batch():
+    params, x, y = _small_problem(depth=2)
+    before = np.asarray(vg.layer_statistics(params, x, activation="relu").dead_fraction)[0] * 6
+    z = np.asarray(x) @ np.asarray(params["input"]["W"])
+    alive = np.flatnonzero((z > 0).any(axis=0))[:2]  # dos unidades vivas de la capa 1...
+    b = np.zeros(6)
+    b[alive] = -1e3  # ...que un sesgo muy negativo apaga para todos los ejemplos
+    params["input"]["b"] = jax.numpy.asarray(b)
+    relu = vg.layer_statistics(params, x, activation="relu")
+    leaky = vg.layer_statistics(params, x, activation="leaky_relu")
+    assert float(relu.dead_fraction[0]) * 6 == pytest.approx(before + 2)
+    assert float(leaky.dead_fraction[0]) == 0.0

@@ -62,3 +62,15 @@ def test_the_figure_has_the_expected_content(explorer):
 def test_bad_view_is_a_spanish_error(explorer):
     with pytest.raises(ValueError, match="Los valores válidos son: gradientes, teoria, activacion"):
         gradient_explorer(explorer, view="grafica")
+
+
+def test_architecture_controls_never_compile_after_creation(explorer):
+    ui = gradient_explorer(explorer, architecture=True, activation="relu", depth=8, width=16,
+                           init="he_normal", residual=True)
+    compiled = GradientExplorer.cache_size()
+    for name, value in [("residual_scale", 0.25), ("batchnorm", True), ("residual", False),
+                        ("activation", "tanh"), ("batchnorm", False), ("depth", 3)]:
+        ui.controls[name].value = value
+    assert GradientExplorer.cache_size() == compiled
+    assert "residual" not in ui.settings() or ui.settings()["residual"] is False
+    assert set(ui.controls) >= {"residual", "residual_scale", "batchnorm"}

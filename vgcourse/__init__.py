@@ -25,6 +25,7 @@ from vgcourse.activations import (
 )
 from vgcourse.chain import chain_forward, chain_grad
 from vgcourse.datasets import Dataset, load_digits
+from vgcourse.exercises import check
 from vgcourse.explorer import EXPLORER_ACTIVATIONS, ExplorerResult, GradientExplorer
 from vgcourse.gradients import (
     LayerGradients,
@@ -46,7 +47,7 @@ from vgcourse.precision import enable_x64, float64, x64_enabled
 from vgcourse.report import glue, html_table
 from vgcourse.sweeps import SweepResult, gradient_sweep, problem
 from vgcourse.theory import chi1, depth_scale, fixed_point_q, q_sequence, variance_map
-from vgcourse.training import TrainingHistory, train
+from vgcourse.training import GridResult, TrainingHistory, train, train_lr_grid
 
 __version__ = "0.1.0"
 
@@ -58,6 +59,7 @@ __all__ = [
     "Activation",
     "Dataset",
     "ExplorerResult",
+    "GridResult",
     "GradientExplorer",
     "LayerGradients",
     "LayerStatistics",
@@ -65,6 +67,7 @@ __all__ = [
     "TrainingHistory",
     "activation_curves",
     "chain_forward",
+    "check",
     "chain_grad",
     "chi1",
     "depth_of",
@@ -92,6 +95,7 @@ __all__ = [
     "saturation_bounds",
     "sigma_w2",
     "train",
+    "train_lr_grid",
     "variance_map",
     "x64_enabled",
 ]

@@ -33,14 +33,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vgcourse._validation import check_choice, check_int, check_int_sequence
+from vgcourse._validation import check_choice, check_float, check_int, check_int_sequence
 from vgcourse.activations import ACTIVATIONS, get_activation, saturation_bounds
 from vgcourse.gradients import grad_core
 from vgcourse.initializers import sigma_w2
 from vgcourse.networks import batch_core, forward_core
 from vgcourse.precision import resolve_dtype
 
-__all__ = ["EXPLORER_ACTIVATIONS", "EXPLORER_INITS", "ExplorerResult", "GradientExplorer"]
+__all__ = [
+    "ARCHITECTURES",
+    "EXPLORER_ACTIVATIONS",
+    "EXPLORER_INITS",
+    "ExplorerResult",
+    "GradientExplorer",
+]
 
 #: Activaciones del explorador, en el orden de sus índices.
 EXPLORER_ACTIVATIONS: tuple[str, ...] = tuple(ACTIVATIONS)
@@ -98,8 +104,9 @@ def _raw_core(key, *, max_depth, max_width, n_in, n_out, batch, dtype):
     }, x, y
 
 
-def _explore_core(raw, x, y, act_index, depth, width, uniform, scales, lo, hi):
-    """Núcleo trazado: todos los argumentos salvo ``raw``, ``x`` e ``y`` son escalares trazados."""
+def _explore_core(raw, x, y, act_index, depth, width, uniform, scales, lo, hi, alpha, *,
+                  residual, batchnorm):
+    """Núcleo trazado: salvo ``raw``, ``x``, ``y`` y la arquitectura (estática), todo son escalares trazados."""
     dt = x.dtype
     max_width = raw["input"][0].shape[1]
     mask = (jnp.arange(max_width) < width).astype(dt)
@@ -120,15 +127,9 @@ def _explore_core(raw, x, y, act_index, depth, width, uniform, scales, lo, hi):
         # gradientes no nulos a sus pesos de salida, que no existen en la red de anchura n
         return jax.lax.switch(act_index, branches, z) * mask[None, :]
 
-    alpha = jnp.asarray(1.0, dt)
-    g = grad_core(
-        params, x, y, depth, alpha,
-        activation=phi, residual=False, batchnorm=False, loss="mse", return_arrays=False,
-    )
-    _, (z, _) = forward_core(
-        params, x, None, depth, alpha,
-        activation=phi, residual=False, batchnorm=False, collect=True,
-    )
+    arch = dict(activation=phi, residual=residual, batchnorm=batchnorm)
+    g = grad_core(params, x, y, depth, alpha, loss="mse", return_arrays=False, **arch)
+    _, (z, _) = forward_core(params, x, None, depth, alpha, collect=True, **arch)
     count = x.shape[0] * width.astype(dt)
     sat = ((z < lo[act_index]) | (z > hi[act_index])).astype(dt) * mask[None, None, :]
     return (
@@ -139,7 +140,10 @@ def _explore_core(raw, x, y, act_index, depth, width, uniform, scales, lo, hi):
     )
 
 
-_explore_jit = jax.jit(_explore_core)
+_explore_jit = jax.jit(_explore_core, static_argnames=("residual", "batchnorm"))
+
+#: Las cuatro arquitecturas (residual, batchnorm): una compilación por arquitectura.
+ARCHITECTURES = ((False, False), (True, False), (False, True), (True, True))
 
 
 class GradientExplorer:
@@ -194,7 +198,23 @@ class GradientExplorer:
         s = lambda fi, fo: math.sqrt(sigma_w2(init, fi, fo) / fi)  # noqa: E731
         return s(self.n_in, width), s(width, width), s(width, self.n_out)
 
-    def __call__(self, *, activation: str, depth: int, width: int, init: str) -> ExplorerResult:
+    def __call__(
+        self,
+        *,
+        activation: str,
+        depth: int,
+        width: int,
+        init: str,
+        residual: bool = False,
+        residual_scale: float = 1.0,
+        batchnorm: bool = False,
+    ) -> ExplorerResult:
+        """Gradientes y estadísticas por capa de una configuración.
+
+        ``residual``/``batchnorm`` eligen la arquitectura (como en
+        :func:`vgcourse.layer_gradients`; cada una se compila una vez, ver :meth:`warmup`);
+        ``residual_scale`` (α) es trazado.
+        """
         act = get_activation(activation).name
         depth = check_int("depth", depth)
         if depth > self.max_depth:
@@ -209,6 +229,10 @@ class GradientExplorer:
                 f"{', '.join(map(str, self.widths))}."
             )
         init = check_choice("init", init, EXPLORER_INITS)
+        for name, flag in (("residual", residual), ("batchnorm", batchnorm)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"`{name}` debe ser True o False; se recibió {flag!r}.")
+        alpha = check_float("residual_scale", residual_scale, minimum=0.0, maximum=10.0)
         dt = self.dtype
         out = _explore_jit(
             self._raw, self._x, self._y,
@@ -217,10 +241,21 @@ class GradientExplorer:
             jnp.asarray(width, jnp.int32),
             jnp.asarray(EXPLORER_INITS[init]),
             tuple(jnp.asarray(s, dt) for s in self.scales(init, width)),
-            self._lo, self._hi,
+            self._lo, self._hi, jnp.asarray(alpha, dt),
+            residual=residual, batchnorm=batchnorm,
         )
         arrays = [np.asarray(a)[:depth] for a in out[:-1]]
         return ExplorerResult(*arrays, loss=float(out[-1]))
+
+    def warmup(self, architectures=ARCHITECTURES) -> None:
+        """Compila por adelantado las arquitecturas ``(residual, batchnorm)`` indicadas.
+
+        Después, ningún cambio de activación, profundidad, anchura, inicialización, α ni
+        arquitectura (entre las calentadas) compila nada.
+        """
+        for residual, batchnorm in architectures:
+            self(activation="relu", depth=2, width=self.widths[0], init="he_normal",
+                 residual=residual, batchnorm=batchnorm)
 
     @staticmethod
     def cache_size() -> int:

@@ -82,6 +82,7 @@ class LayerStatistics(NamedTuple):
     activation_var: jax.Array    #: varianza de h_l = φ(z_l) (o de la salida del bloque residual)
     saturated_fraction: jax.Array  #: fracción de preactivaciones en la región saturada
     mean_abs_derivative: jax.Array  #: media de |φ'(z_l)| sobre el lote y las unidades
+    dead_fraction: jax.Array  #: fracción de unidades con φ'(z) = 0 en todos los ejemplos del lote
 
 
 def _scaled_norm(g: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
@@ -229,13 +230,16 @@ def statistics_core(params, x, alpha, *, activation, residual, batchnorm, bounds
     )
     lower, upper = bounds
     saturated = (z < lower) | (z > upper)
+    dphi = derivative(activation)(z)
     return LayerStatistics(
         preact_mean=jnp.mean(z, axis=(1, 2)),
         preact_var=jnp.var(z, axis=(1, 2)),
         preact_second_moment=jnp.mean(jnp.square(z), axis=(1, 2)),
         activation_var=jnp.var(h, axis=(1, 2)),
         saturated_fraction=jnp.mean(saturated.astype(x.dtype), axis=(1, 2)),
-        mean_abs_derivative=jnp.mean(jnp.abs(derivative(activation)(z)), axis=(1, 2)),
+        mean_abs_derivative=jnp.mean(jnp.abs(dphi), axis=(1, 2)),
+        # una unidad «muerta» no deja pasar gradiente para ningún ejemplo (ReLU con z ≤ 0 en todo el lote)
+        dead_fraction=jnp.mean(jnp.all(dphi == 0, axis=1).astype(x.dtype), axis=1),
     )
 
 

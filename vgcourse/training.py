@@ -19,7 +19,7 @@ from vgcourse._validation import check_float, check_int
 from vgcourse.gradients import _scaled_norm
 from vgcourse.networks import Params, check_loss, forward_core, loss_fn, prepare_call, validate_inputs
 
-__all__ = ["TrainingHistory", "train"]
+__all__ = ["GridResult", "TrainingHistory", "train", "train_lr_grid"]
 
 
 class TrainingHistory(NamedTuple):
@@ -33,6 +33,7 @@ class TrainingHistory(NamedTuple):
     test_accuracy: np.ndarray   #: (T,) fracción de aciertos en el conjunto de prueba
     weight_change: np.ndarray   #: (T, L) ‖W_l(t) − W_l(0)‖_F / ‖W_l(0)‖_F
     weight_grad_norm: np.ndarray  #: (T, L) ‖∂L/∂W_l‖_F en ese paso
+    params: dict | None = None  #: parámetros al final del entrenamiento
 
 
 def _layer_weights(p: Params) -> jax.Array:
@@ -45,18 +46,22 @@ def _per_layer_norm(w_in, w_hidden):
     return jnp.concatenate([n_in[None], n_h])
 
 
-@functools.partial(jax.jit, static_argnames=("activation", "loss", "n_records", "record_every"))
-def _train_core(params, x, y, x_test, y_test, lr, *, activation, loss, n_records, record_every):
-    alpha = jnp.asarray(1.0, x.dtype)
+_STATIC = ("activation", "residual", "batchnorm", "loss", "n_records", "record_every")
+
+
+@functools.partial(jax.jit, static_argnames=_STATIC)
+def _train_core(params, x, y, x_test, y_test, lr, alpha, *, activation, residual, batchnorm, loss,
+                n_records, record_every):
+    arch = dict(activation=activation, residual=residual, batchnorm=batchnorm, collect=False)
 
     def objective(p):
-        out, _ = forward_core(p, x, None, None, alpha, activation=activation,
-                              residual=False, batchnorm=False, collect=False)
+        out, _ = forward_core(p, x, None, None, alpha, **arch)
         return loss_fn(out, y, loss)
 
     def accuracy(p):
-        out, _ = forward_core(p, x_test, None, None, alpha, activation=activation,
-                              residual=False, batchnorm=False, collect=False)
+        # con normalización por lotes, el conjunto de prueba se normaliza con sus propias
+        # estadísticas (un solo lote): no hay medias móviles en este curso
+        out, _ = forward_core(p, x_test, None, None, alpha, **arch)
         return jnp.mean((jnp.argmax(out, -1) == jnp.argmax(y_test, -1)).astype(x.dtype))
 
     w0 = _layer_weights(params)
@@ -79,7 +84,30 @@ def _train_core(params, x, y, x_test, y_test, lr, *, activation, loss, n_records
 
     p_final, recs = jax.lax.scan(chunk, params, None, length=n_records)
     _, last = record(p_final)
-    return jax.tree.map(lambda a, b: jnp.concatenate([a, b[None]]), recs, last)
+    return jax.tree.map(lambda a, b: jnp.concatenate([a, b[None]]), recs, last), p_final
+
+
+def _prepare(params, x, y, x_test, y_test, activation, steps, record_every, loss,
+             residual, residual_scale, batchnorm, dtype):
+    """Valida y convierte los argumentos comunes de :func:`train` y :func:`train_lr_grid`.
+
+    Returns:
+        ``((params, x, y, x_test, y_test, alpha), kwargs estáticos de los núcleos)``.
+    """
+    params, x, y, alpha, static = prepare_call(
+        params, x, y, activation, residual, residual_scale, batchnorm, dtype
+    )
+    x_test, y_test = (jnp.asarray(a, x.dtype) for a in (x_test, y_test))
+    validate_inputs(params, x_test, y_test)
+    steps = check_int("steps", steps)
+    record_every = check_int("record_every", record_every)
+    if steps % record_every:
+        raise ValueError(
+            f"`steps` ({steps}) debe ser un múltiplo de `record_every` ({record_every})."
+        )
+    kwargs = dict(loss=check_loss(loss), n_records=steps // record_every,
+                  record_every=record_every, **static)
+    return (params, x, y, x_test, y_test, alpha), kwargs
 
 
 def train(
@@ -94,6 +122,9 @@ def train(
     y_test: jax.typing.ArrayLike,
     record_every: int = 10,
     loss: str = "cross_entropy",
+    residual: bool = False,
+    residual_scale: float = 1.0,
+    batchnorm: bool = False,
     dtype: str | None = None,
 ) -> TrainingHistory:
     """Entrena la red con descenso de gradiente de lote completo y registra cada capa.
@@ -107,29 +138,78 @@ def train(
         x_test, y_test: datos de prueba para la exactitud.
         record_every: pasos entre registros.
         loss: ``"cross_entropy"`` (por defecto; objetivos en *one-hot*) o ``"mse"``.
+        residual, residual_scale, batchnorm: arquitectura, como en :func:`vgcourse.layer_gradients`.
         dtype: ``"float64"`` (por defecto) o ``"float32"``.
 
     Returns:
-        Un :class:`TrainingHistory` con ``steps/record_every + 1`` registros.
+        Un :class:`TrainingHistory` con ``steps/record_every + 1`` registros y los parámetros finales.
     """
-    params, x, y, _, static = prepare_call(params, x, y, activation, False, 1.0, False, dtype)
-    x_test_, y_test_ = (jnp.asarray(a, x.dtype) for a in (x_test, y_test))
-    validate_inputs(params, x_test_, y_test_)
-    steps = check_int("steps", steps)
-    record_every = check_int("record_every", record_every)
-    if steps % record_every:
-        raise ValueError(
-            f"`steps` ({steps}) debe ser un múltiplo de `record_every` ({record_every})."
-        )
     lr = check_float("learning_rate", learning_rate, strictly_positive=True)
-    loss = check_loss(loss)
-    recs = _train_core(
-        params, x, y, x_test_, y_test_, jnp.asarray(lr, x.dtype),
-        activation=static["activation"], loss=loss,
-        n_records=steps // record_every, record_every=record_every,
-    )
+    args, kwargs = _prepare(params, x, y, x_test, y_test, activation, steps, record_every, loss,
+                            residual, residual_scale, batchnorm, dtype)
+    recs, p_final = _train_core(*args[:5], jnp.asarray(lr, args[1].dtype), args[5], **kwargs)
     value, acc, change, gnorm = (np.asarray(r) for r in recs)
     return TrainingHistory(
         step=np.arange(value.shape[0]) * record_every,
         loss=value, test_accuracy=acc, weight_change=change, weight_grad_norm=gnorm,
+        params=p_final,
     )
+
+
+class GridResult(NamedTuple):
+    """Resultado de :func:`train_lr_grid`."""
+
+    learning_rates: np.ndarray  #: (K,) tasas probadas
+    final_loss: np.ndarray      #: (K,) pérdida de entrenamiento final con cada tasa (NaN si diverge)
+    best_learning_rate: float   #: la tasa con menor pérdida final
+    history: TrainingHistory    #: el registro completo con la mejor tasa
+
+
+def train_lr_grid(
+    params: Params,
+    x: jax.typing.ArrayLike,
+    y: jax.typing.ArrayLike,
+    *,
+    learning_rates,
+    activation: str,
+    steps: int,
+    x_test: jax.typing.ArrayLike,
+    y_test: jax.typing.ArrayLike,
+    record_every: int = 10,
+    loss: str = "cross_entropy",
+    residual: bool = False,
+    residual_scale: float = 1.0,
+    batchnorm: bool = False,
+    dtype: str | None = None,
+) -> GridResult:
+    """Entrena con varias tasas de aprendizaje a la vez (``jax.vmap``) y se queda con la mejor.
+
+    Cada arquitectura tiene su tasa buena: compararlas con una sola tasa mediría la tasa,
+    no la arquitectura. Las K tasas comparten una compilación y una llamada.
+
+    Args:
+        learning_rates: secuencia de tasas > 0.
+        Los demás, como en :func:`train`.
+    """
+    rates = [check_float(f"learning_rates[{i}]", v, strictly_positive=True)
+             for i, v in enumerate(learning_rates)]
+    if not rates:
+        raise ValueError("`learning_rates` debe contener al menos una tasa de aprendizaje.")
+    args, kwargs = _prepare(params, x, y, x_test, y_test, activation, steps, record_every, loss,
+                            residual, residual_scale, batchnorm, dtype)
+    recs, p_final = _train_grid_core(*args[:5], jnp.asarray(rates, args[1].dtype), args[5], **kwargs)
+    value, acc, change, gnorm = (np.asarray(r) for r in recs)
+    final = np.where(np.isfinite(value[:, -1]), value[:, -1], np.nan)
+    best = int(np.nanargmin(final)) if np.isfinite(final).any() else 0
+    history = TrainingHistory(
+        step=np.arange(value.shape[1]) * record_every,
+        loss=value[best], test_accuracy=acc[best], weight_change=change[best],
+        weight_grad_norm=gnorm[best], params=jax.tree.map(lambda a: a[best], p_final),
+    )
+    return GridResult(np.asarray(rates), final, rates[best], history)
+
+
+@functools.partial(jax.jit, static_argnames=_STATIC)
+def _train_grid_core(params, x, y, x_test, y_test, rates, alpha, **static):
+    one = lambda lr: _train_core.__wrapped__(params, x, y, x_test, y_test, lr, alpha, **static)  # noqa: E731
+    return jax.vmap(one)(rates)

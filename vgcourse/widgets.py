@@ -6,8 +6,8 @@ compilada: mover un control no recompila) y el dibujo
 por su cuenta.
 
 Compatible con ipywidgets 7.6+ y 8 (Colab usa la 7.7): solo se usan ``Dropdown``,
-``IntSlider``, ``SelectionSlider``, ``Image``, ``HTML``, ``HBox``, ``VBox`` y
-``observe``. La figura se envía como PNG a un widget ``Image``: sin ``Output`` ni
+``IntSlider``, ``FloatSlider``, ``SelectionSlider``, ``Checkbox``, ``Image``, ``HTML``,
+``HBox``, ``VBox`` y ``observe``. La figura se envía como PNG a un widget ``Image``: sin ``Output`` ni
 ``clear_output``, así que la celda se puede validar con nbval.
 """
 
@@ -74,6 +74,10 @@ class ExplorerWidget:
         width: int = 64,
         init: str = "xavier_normal",
         activations: tuple[str, ...] = EXPLORER_ACTIVATIONS,
+        architecture: bool = False,
+        residual: bool = False,
+        residual_scale: float = 1.0,
+        batchnorm: bool = False,
         dpi: int = 72,
     ):
         if view not in _VIEWS:
@@ -101,6 +105,19 @@ class ExplorerWidget:
                 value=init, description="Inicialización:", style=style,
             ),
         }
+        if architecture:
+            # las cuatro arquitecturas se compilan ahora: luego, ningún control compila
+            explorer.warmup()
+            self.controls.update({
+                "residual": w.Checkbox(value=residual, description="Conexiones residuales",
+                                       style=style),
+                "residual_scale": w.FloatSlider(
+                    value=residual_scale, min=0.0, max=1.5, step=0.05,
+                    description="α (escala de la rama):", continuous_update=False, style=style,
+                ),
+                "batchnorm": w.Checkbox(value=batchnorm, description="Normalización por lotes",
+                                        style=style),
+            })
         self.image = w.Image(format="png")
         self.summary = w.HTML()
         # sin diseño automático (constrained layout cuesta ~35 ms por redibujado)
@@ -108,12 +125,13 @@ class ExplorerWidget:
         plt.close(self._fig)  # la figura vive solo dentro del widget, no en la salida de la celda
         for c in self.controls.values():
             c.observe(self._on_change, names="value")
-        self.widget = w.VBox([
+        rows = [
             w.HBox([self.controls["activation"], self.controls["init"]]),
             w.HBox([self.controls["depth"], self.controls["width"]]),
-            self.image,
-            self.summary,
-        ])
+        ]
+        if architecture:
+            rows.append(w.HBox([self.controls[k] for k in ("residual", "residual_scale", "batchnorm")]))
+        self.widget = w.VBox([*rows, self.image, self.summary])
         self.update()
 
     def settings(self) -> dict:
@@ -129,6 +147,10 @@ class ExplorerWidget:
         result = self.explorer(**s)
         name = get_activation(s["activation"]).display_name
         title = f"{name}, {INITIALIZER_NAMES[s['init']]}, L = {s['depth']}, n = {s['width']}"
+        if s.get("residual"):
+            title += f", residual (α = {s['residual_scale']:.2f})"
+        if s.get("batchnorm"):
+            title += ", normalización por lotes"
         kwargs = {}
         if self.view == "teoria":
             kwargs["predicted_slope"] = _predicted_slope(s["activation"], s["init"], s["width"])
