@@ -37,7 +37,7 @@ from vgcourse._validation import check_choice, check_float, check_int, check_int
 from vgcourse.activations import ACTIVATIONS, get_activation, saturation_bounds
 from vgcourse.gradients import grad_core
 from vgcourse.initializers import sigma_w2
-from vgcourse.networks import batch_core, forward_core
+from vgcourse.networks import batch_core, check_architecture
 from vgcourse.precision import resolve_dtype
 
 __all__ = [
@@ -127,9 +127,8 @@ def _explore_core(raw, x, y, act_index, depth, width, uniform, scales, lo, hi, a
         # gradientes no nulos a sus pesos de salida, que no existen en la red de anchura n
         return jax.lax.switch(act_index, branches, z) * mask[None, :]
 
-    arch = dict(activation=phi, residual=residual, batchnorm=batchnorm)
-    g = grad_core(params, x, y, depth, alpha, loss="mse", return_arrays=False, **arch)
-    _, (z, _) = forward_core(params, x, None, depth, alpha, collect=True, **arch)
+    g, z = grad_core(params, x, y, depth, alpha, activation=phi, residual=residual,
+                     batchnorm=batchnorm, loss="mse", return_arrays=False, with_preacts=True)
     count = x.shape[0] * width.astype(dt)
     sat = ((z < lo[act_index]) | (z > hi[act_index])).astype(dt) * mask[None, None, :]
     return (
@@ -215,7 +214,10 @@ class GradientExplorer:
         :func:`vgcourse.layer_gradients`; cada una se compila una vez, ver :meth:`warmup`);
         ``residual_scale`` (α) es trazado.
         """
-        act = get_activation(activation).name
+        act, residual, alpha, batchnorm = check_architecture(
+            activation, residual, residual_scale, batchnorm
+        )
+        alpha = check_float("residual_scale", alpha, minimum=0.0, maximum=10.0)
         depth = check_int("depth", depth)
         if depth > self.max_depth:
             raise ValueError(
@@ -229,10 +231,6 @@ class GradientExplorer:
                 f"{', '.join(map(str, self.widths))}."
             )
         init = check_choice("init", init, EXPLORER_INITS)
-        for name, flag in (("residual", residual), ("batchnorm", batchnorm)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"`{name}` debe ser True o False; se recibió {flag!r}.")
-        alpha = check_float("residual_scale", residual_scale, minimum=0.0, maximum=10.0)
         dt = self.dtype
         out = _explore_jit(
             self._raw, self._x, self._y,

@@ -93,6 +93,16 @@ def _scaled_norm(g: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Ar
     return norm, jnp.squeeze(m, axis=axes)
 
 
+def layer_weight_norms(tree: Params) -> tuple[jax.Array, jax.Array]:
+    """``(‖W_l‖_F, max|W_l|)`` por capa, forma ``(L,)``, de un árbol con la forma de ``params``.
+
+    Sirve para los pesos, sus gradientes o sus diferencias (solo mira ``input.W`` y ``hidden.W``).
+    """
+    n_in, m_in = _scaled_norm(tree["input"]["W"], (0, 1))
+    n_h, m_h = _scaled_norm(tree["hidden"]["W"], (1, 2))
+    return jnp.concatenate([n_in[None], n_h]), jnp.concatenate([m_in[None], m_h])
+
+
 def _preact_underflow(magnitude: jax.Array, thr: float, chained: bool) -> jax.Array:
     """Máscara de underflow de ∂L/∂z por capa, clasificando de la salida hacia la entrada.
 
@@ -124,25 +134,30 @@ def grad_core(
     batchnorm: bool,
     loss: str,
     return_arrays: bool,
-) -> LayerGradients:
-    """Núcleo trazable de :func:`layer_gradients` (sin validación); lo usan los barridos."""
+    with_preacts: bool = False,
+):
+    """Núcleo trazable de :func:`layer_gradients` (sin validación); lo usan los barridos.
+
+    Con ``with_preacts=True`` devuelve ``(LayerGradients, z)``, con las preactivaciones
+    ``z`` ``(L, B, n)`` del mismo paso hacia delante que da los gradientes (sin repetirlo).
+    """
     n_layers = 1 + params["hidden"]["W"].shape[0]
     batch, width = x.shape[0], params["input"]["W"].shape[1]
     perturb = jnp.zeros((n_layers, batch, width), x.dtype)
 
     def objective(p, e):
-        out, _ = forward_core(
+        out, zh = forward_core(
             p, x, e, depth, alpha,
-            activation=activation, residual=residual, batchnorm=batchnorm, collect=False,
+            activation=activation, residual=residual, batchnorm=batchnorm, collect=with_preacts,
         )
-        return loss_fn(out, y, loss)
+        # e es cero: las z recogidas son las preactivaciones de la red sin perturbar
+        return loss_fn(out, y, loss), (zh[0] if with_preacts else None)
 
-    value, (g_params, g_z) = jax.value_and_grad(objective, argnums=(0, 1))(params, perturb)
+    (value, z), (g_params, g_z) = jax.value_and_grad(objective, argnums=(0, 1), has_aux=True)(
+        params, perturb
+    )
 
-    g_w_in, m_w_in = _scaled_norm(g_params["input"]["W"], (0, 1))
-    g_w_h, m_w_h = _scaled_norm(g_params["hidden"]["W"], (1, 2))
-    weight_norm = jnp.concatenate([g_w_in[None], g_w_h])
-    weight_max = jnp.concatenate([m_w_in[None], m_w_h])
+    weight_norm, weight_max = layer_weight_norms(g_params)
     bias_all = jnp.concatenate([g_params["input"]["b"][None], g_params["hidden"]["b"]])
     bias_norm, _ = _scaled_norm(bias_all, (1,))
     # una sola pasada sobre ∂L/∂Z (L, B, n): la norma de Frobenius de cada capa es la
@@ -172,7 +187,7 @@ def grad_core(
     )
     if return_arrays:
         result = result._replace(weight_grads=g_params, preact_grads=g_z)
-    return result
+    return (result, z) if with_preacts else result
 
 
 _STATIC = ("activation", "residual", "batchnorm", "loss", "return_arrays")

@@ -61,6 +61,15 @@ def _axes(ax: Axes | None, figsize=(7, 4)) -> tuple[Figure, Axes]:
     return ax.figure, ax
 
 
+def _layer_line(ax: Axes, i: int, label: str, values: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Dibuja la serie ``i`` frente a la capa (1..L) con su estilo; devuelve ``(capas, estilo)``."""
+    st = style(i)
+    layers = np.arange(1, values.size + 1)
+    ax.plot(layers, values, label=label, markevery=max(1, values.size // 12), markersize=5,
+            linewidth=1.8, **st)
+    return layers, st
+
+
 def plot_layer_norms(
     series: Mapping[str, Sequence[float]],
     *,
@@ -84,11 +93,7 @@ def plot_layer_norms(
     """
     fig, ax = _axes(ax)
     for i, (label, values) in enumerate(series.items()):
-        v = np.asarray(values, dtype=float)
-        layers = np.arange(1, v.size + 1)
-        st = style(i)
-        every = max(1, v.size // 12)
-        ax.plot(layers, v, label=label, markevery=every, markersize=5, linewidth=1.8, **st)
+        layers, st = _layer_line(ax, i, label, np.asarray(values, dtype=float))
         if band is not None and label in band:
             lo, hi = (np.asarray(b, dtype=float) for b in band[label])
             ax.fill_between(layers, lo, hi, color=st["color"], alpha=0.15, linewidth=0)
@@ -205,10 +210,7 @@ def plot_saturation(
     """
     fig, ax = _axes(ax)
     for i, (label, values) in enumerate(series.items()):
-        v = 100 * np.asarray(values, dtype=float)
-        layers = np.arange(1, v.size + 1)
-        ax.plot(layers, v, label=label, markevery=max(1, v.size // 12), markersize=5,
-                linewidth=1.8, **style(i))
+        _layer_line(ax, i, label, 100 * np.asarray(values, dtype=float))
     ax.set_ylim(-3, 103)
     ax.set_xlabel("Capa l (1 = junto a la entrada)")
     ax.set_ylabel("Unidades saturadas (%)")
@@ -254,8 +256,8 @@ def plot_explorer(
         }
         underflow = dict(zip(series, (result.preact_underflow, result.weight_underflow)))
         plot_layer_norms(series, ax=ax_left, ylabel="Norma del gradiente", underflow=underflow)
-        finite = np.isfinite(result.preact_norm) & (result.preact_norm > 0)
-        if predicted_slope is not None and finite[-1]:
+        last = result.preact_norm[-1]
+        if predicted_slope is not None and np.isfinite(last) and last > 0:
             depth = result.preact_norm.size
             layers = np.arange(1, depth + 1)
             line = result.preact_norm[-1] * np.exp(predicted_slope * (depth - layers))

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from vgcourse._validation import check_float, check_int
-from vgcourse.gradients import _scaled_norm
+from vgcourse.gradients import layer_weight_norms
 from vgcourse.networks import Params, check_loss, forward_core, loss_fn, prepare_call, validate_inputs
 
 __all__ = ["GridResult", "TrainingHistory", "train", "train_lr_grid"]
@@ -36,21 +36,10 @@ class TrainingHistory(NamedTuple):
     params: dict | None = None  #: parámetros al final del entrenamiento
 
 
-def _layer_weights(p: Params) -> jax.Array:
-    return p["input"]["W"], p["hidden"]["W"]
-
-
-def _per_layer_norm(w_in, w_hidden):
-    n_in, _ = _scaled_norm(w_in, (0, 1))
-    n_h, _ = _scaled_norm(w_hidden, (1, 2))
-    return jnp.concatenate([n_in[None], n_h])
-
-
 _STATIC = ("activation", "residual", "batchnorm", "loss", "n_records", "record_every")
 
 
-@functools.partial(jax.jit, static_argnames=_STATIC)
-def _train_core(params, x, y, x_test, y_test, lr, alpha, *, activation, residual, batchnorm, loss,
+def _train_impl(params, x, y, x_test, y_test, lr, alpha, *, activation, residual, batchnorm, loss,
                 n_records, record_every):
     arch = dict(activation=activation, residual=residual, batchnorm=batchnorm, collect=False)
 
@@ -64,14 +53,12 @@ def _train_core(params, x, y, x_test, y_test, lr, alpha, *, activation, residual
         out, _ = forward_core(p, x_test, None, None, alpha, **arch)
         return jnp.mean((jnp.argmax(out, -1) == jnp.argmax(y_test, -1)).astype(x.dtype))
 
-    w0 = _layer_weights(params)
-    w0_norm = _per_layer_norm(*w0)
+    w0_norm = layer_weight_norms(params)[0]
 
     def record(p):
         value, g = jax.value_and_grad(objective)(p)
-        w = _layer_weights(p)
-        change = _per_layer_norm(w[0] - w0[0], w[1] - w0[1]) / w0_norm
-        return g, (value, accuracy(p), change, _per_layer_norm(*_layer_weights(g)))
+        change = layer_weight_norms(jax.tree.map(jnp.subtract, p, params))[0] / w0_norm
+        return g, (value, accuracy(p), change, layer_weight_norms(g)[0])
 
     def sgd(p, g):
         return jax.tree.map(lambda a, b: a - lr * b, p, g)
@@ -87,12 +74,33 @@ def _train_core(params, x, y, x_test, y_test, lr, alpha, *, activation, residual
     return jax.tree.map(lambda a, b: jnp.concatenate([a, b[None]]), recs, last), p_final
 
 
+_train_core = jax.jit(_train_impl, static_argnames=_STATIC)
+
+
+@functools.partial(jax.jit, static_argnames=_STATIC)
+def _train_grid_core(params, x, y, x_test, y_test, rates, alpha, **static):
+    """:func:`_train_impl` para K tasas a la vez (primer eje de la salida = tasa)."""
+    return jax.vmap(
+        lambda lr: _train_impl(params, x, y, x_test, y_test, lr, alpha, **static)
+    )(rates)
+
+
+def _history(recs, p_final, record_every: int) -> TrainingHistory:
+    """Un :class:`TrainingHistory` a partir de la salida de :func:`_train_impl`."""
+    value, acc, change, gnorm = (np.asarray(r) for r in recs)
+    return TrainingHistory(
+        step=np.arange(value.shape[0]) * record_every,
+        loss=value, test_accuracy=acc, weight_change=change, weight_grad_norm=gnorm,
+        params=p_final,
+    )
+
+
 def _prepare(params, x, y, x_test, y_test, activation, steps, record_every, loss,
              residual, residual_scale, batchnorm, dtype):
     """Valida y convierte los argumentos comunes de :func:`train` y :func:`train_lr_grid`.
 
     Returns:
-        ``((params, x, y, x_test, y_test, alpha), kwargs estáticos de los núcleos)``.
+        ``(params, x, y, x_test, y_test, alpha, kwargs estáticos de los núcleos)``.
     """
     params, x, y, alpha, static = prepare_call(
         params, x, y, activation, residual, residual_scale, batchnorm, dtype
@@ -107,7 +115,7 @@ def _prepare(params, x, y, x_test, y_test, activation, steps, record_every, loss
         )
     kwargs = dict(loss=check_loss(loss), n_records=steps // record_every,
                   record_every=record_every, **static)
-    return (params, x, y, x_test, y_test, alpha), kwargs
+    return params, x, y, x_test, y_test, alpha, kwargs
 
 
 def train(
@@ -145,15 +153,14 @@ def train(
         Un :class:`TrainingHistory` con ``steps/record_every + 1`` registros y los parámetros finales.
     """
     lr = check_float("learning_rate", learning_rate, strictly_positive=True)
-    args, kwargs = _prepare(params, x, y, x_test, y_test, activation, steps, record_every, loss,
-                            residual, residual_scale, batchnorm, dtype)
-    recs, p_final = _train_core(*args[:5], jnp.asarray(lr, args[1].dtype), args[5], **kwargs)
-    value, acc, change, gnorm = (np.asarray(r) for r in recs)
-    return TrainingHistory(
-        step=np.arange(value.shape[0]) * record_every,
-        loss=value, test_accuracy=acc, weight_change=change, weight_grad_norm=gnorm,
-        params=p_final,
+    params, x, y, x_test, y_test, alpha, kwargs = _prepare(
+        params, x, y, x_test, y_test, activation, steps, record_every, loss,
+        residual, residual_scale, batchnorm, dtype,
     )
+    recs, p_final = _train_core(
+        params, x, y, x_test, y_test, jnp.asarray(lr, x.dtype), alpha, **kwargs
+    )
+    return _history(recs, p_final, kwargs["record_every"])
 
 
 class GridResult(NamedTuple):
@@ -195,21 +202,15 @@ def train_lr_grid(
              for i, v in enumerate(learning_rates)]
     if not rates:
         raise ValueError("`learning_rates` debe contener al menos una tasa de aprendizaje.")
-    args, kwargs = _prepare(params, x, y, x_test, y_test, activation, steps, record_every, loss,
-                            residual, residual_scale, batchnorm, dtype)
-    recs, p_final = _train_grid_core(*args[:5], jnp.asarray(rates, args[1].dtype), args[5], **kwargs)
-    value, acc, change, gnorm = (np.asarray(r) for r in recs)
-    final = np.where(np.isfinite(value[:, -1]), value[:, -1], np.nan)
-    best = int(np.nanargmin(final)) if np.isfinite(final).any() else 0
-    history = TrainingHistory(
-        step=np.arange(value.shape[1]) * record_every,
-        loss=value[best], test_accuracy=acc[best], weight_change=change[best],
-        weight_grad_norm=gnorm[best], params=jax.tree.map(lambda a: a[best], p_final),
+    params, x, y, x_test, y_test, alpha, kwargs = _prepare(
+        params, x, y, x_test, y_test, activation, steps, record_every, loss,
+        residual, residual_scale, batchnorm, dtype,
     )
+    recs, p_final = _train_grid_core(
+        params, x, y, x_test, y_test, jnp.asarray(rates, x.dtype), alpha, **kwargs
+    )
+    final_loss = np.asarray(recs[0])[:, -1]
+    final = np.where(np.isfinite(final_loss), final_loss, np.nan)
+    best = int(np.nanargmin(final)) if np.isfinite(final).any() else 0
+    history = _history(*jax.tree.map(lambda a: a[best], (recs, p_final)), kwargs["record_every"])
     return GridResult(np.asarray(rates), final, rates[best], history)
-
-
-@functools.partial(jax.jit, static_argnames=_STATIC)
-def _train_grid_core(params, x, y, x_test, y_test, rates, alpha, **static):
-    one = lambda lr: _train_core.__wrapped__(params, x, y, x_test, y_test, lr, alpha, **static)  # noqa: E731
-    return jax.vmap(one)(rates)

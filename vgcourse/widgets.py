@@ -169,14 +169,15 @@ class ExplorerWidget:
     def _summary(result, s, slope, theory) -> str:
         z, wn = result.preact_norm, result.weight_norm
 
-        def ratio(v, flags):
-            if flags[0] or not np.isfinite(v[0]) or v[-1] == 0:
+        def ratio(v):
+            # una capa en underflow tiene norma NaN
+            if not np.isfinite(v[0]) or v[-1] == 0:
                 return "sin medida (underflow)"
             return f"{v[0] / v[-1]:.3g}"
 
         parts = [
-            f"‖∂L/∂Z‖ capa 1 / capa {s['depth']}: <b>{ratio(z, result.preact_underflow)}</b>",
-            f"‖∂L/∂W‖ capa 1 / capa {s['depth']}: <b>{ratio(wn, result.weight_underflow)}</b>",
+            f"‖∂L/∂Z‖ capa 1 / capa {s['depth']}: <b>{ratio(z)}</b>",
+            f"‖∂L/∂W‖ capa 1 / capa {s['depth']}: <b>{ratio(wn)}</b>",
             f"unidades saturadas en la capa {s['depth']}: <b>{100 * result.saturated_fraction[-1]:.1f} %</b>",
         ]
         if theory:
