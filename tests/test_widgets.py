@@ -74,3 +74,12 @@ def test_architecture_controls_never_compile_after_creation(explorer):
     assert GradientExplorer.cache_size() == compiled
     assert "residual" not in ui.settings() or ui.settings()["residual"] is False
     assert set(ui.controls) >= {"residual", "residual_scale", "batchnorm"}
+
+
+def test_theory_line_only_for_the_plain_network(explorer):
+    ui = gradient_explorer(explorer, view="teoria", architecture=True, activation="tanh",
+                           depth=8, width=16, init="xavier_normal")
+    assert any("teoría" in line.get_label() for line in ui._fig.axes[0].get_lines())
+    ui.controls["residual"].value = True
+    assert not any("teoría" in line.get_label() for line in ui._fig.axes[0].get_lines())
+    assert "solo describe la red simple" in ui.summary.value

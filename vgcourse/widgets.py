@@ -152,7 +152,8 @@ class ExplorerWidget:
         if s.get("batchnorm"):
             title += ", normalización por lotes"
         kwargs = {}
-        if self.view == "teoria":
+        plain = not (s.get("residual") or s.get("batchnorm"))
+        if self.view == "teoria" and plain:  # χ₁ describe la red simple, sin saltos ni normalización
             kwargs["predicted_slope"] = _predicted_slope(s["activation"], s["init"], s["width"])
         elif self.view == "activacion":
             kwargs["activation_curve"] = _curve(s["activation"])
@@ -160,13 +161,19 @@ class ExplorerWidget:
         buf = io.BytesIO()
         self._fig.savefig(buf, format="png", dpi=self.dpi)
         self.image.value = buf.getvalue()
-        self.summary.value = self._summary(
-            result, s, kwargs.get("predicted_slope"), self.view == "teoria"
-        )
+        theory = None
+        if self.view == "teoria":
+            slope = kwargs.get("predicted_slope")
+            theory = (
+                "teoría: χ₁ solo describe la red simple (sin saltos ni normalización)" if not plain
+                else "teoría: sin punto fijo (la varianza crece sin límite)" if slope is None
+                else f"teoría: ½·ln χ₁ = <b>{slope:.3f}</b> por capa"
+            )
+        self.summary.value = self._summary(result, s, theory)
         self.latencies.append(time.perf_counter() - t0)
 
     @staticmethod
-    def _summary(result, s, slope, theory) -> str:
+    def _summary(result, s, theory: str | None) -> str:
         z, wn = result.preact_norm, result.weight_norm
 
         def ratio(v):
@@ -181,10 +188,7 @@ class ExplorerWidget:
             f"unidades saturadas en la capa {s['depth']}: <b>{100 * result.saturated_fraction[-1]:.1f} %</b>",
         ]
         if theory:
-            parts.append(
-                "teoría: sin punto fijo (la varianza crece sin límite)" if slope is None
-                else f"teoría: ½·ln χ₁ = <b>{slope:.3f}</b> por capa"
-            )
+            parts.append(theory)
         return " · ".join(parts)
 
     def _ipython_display_(self) -> None:
