@@ -262,3 +262,39 @@ def test_underflow_in_residual_network_does_not_spread_through_the_skip():
     # sin saltos, el gradiente de las capas 1-4 pasa por la capa 5: todas quedan sin medida
     plain = vg.layer_gradients(odd, x, y, activation="sigmoid", dtype="float32")
     assert np.all(np.asarray(plain.preact_underflow)[:5]) and not np.any(np.asarray(plain.preact_underflow)[5:])
+
+
+def _hand_jacobian(params, x, phi_prime):
+    """∂h_L/∂x de un ejemplo como producto explícito de la regla de la cadena (NumPy)."""
+    Ws = [np.asarray(params["input"]["W"])] + list(np.asarray(params["hidden"]["W"]))
+    bs = [np.asarray(params["input"]["b"])] + list(np.asarray(params["hidden"]["b"]))
+    h, J = np.asarray(x, float), np.eye(x.shape[0])
+    for W, b in zip(Ws, bs):
+        z = h @ W + b
+        J = (phi_prime(z)[:, None] * W.T) @ J
+        h = np.tanh(z)
+    return J
+
+
+def test_jacobian_spectrum_orthogonal_linear_is_isometry_and_matches_hand_product():
+    # red lineal cuadrada con pesos ortogonales: todos los valores singulares valen 1 exactamente
+    params = vg.init_mlp(jax.random.key(0), depth=12, width=16, n_in=16, init="orthogonal")
+    x = jax.random.normal(jax.random.key(1), (3, 16))
+    s = np.asarray(vg.jacobian_spectrum(params, x, activation="identity"))
+    assert s.shape == (3, 16)
+    np.testing.assert_allclose(s, 1.0, atol=1e-12)
+    # con Xavier, la media de s² se conserva (≈ 1) pero el espectro se abre
+    params = vg.init_mlp(jax.random.key(0), depth=12, width=16, n_in=16, init="xavier_normal")
+    s = np.asarray(vg.jacobian_spectrum(params, x, activation="identity"))
+    assert s[0, 0] / s[0, -1] > 1e3
+    # tanh: frente al producto explícito diag(1 − h_l²)·W_lᵀ, en cada ejemplo
+    s = np.asarray(vg.jacobian_spectrum(params, x, activation="tanh"))
+    for b in range(3):
+        J = _hand_jacobian(params, np.asarray(x[b]), lambda z: 1 - np.tanh(z) ** 2)
+        np.testing.assert_allclose(s[b], np.linalg.svd(J, compute_uv=False), rtol=1e-9, atol=1e-14)
+
+
+def test_jacobian_spectrum_rejects_bad_input_in_spanish():
+    params = vg.init_mlp(jax.random.key(0), depth=3, width=8, n_in=8)
+    with pytest.raises(ValueError, match="Los valores válidos son"):
+        vg.jacobian_spectrum(params, np.ones((2, 8)), activation="tangente")

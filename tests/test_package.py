@@ -71,3 +71,22 @@ def test_plot_histograms():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["capa 1", "capa 3", "capa 6"]
     assert ax.get_xlabel() == r"$\log_{10}|g|$"
     plt.close(fig)
+
+
+def test_plot_spectrum_and_training_draw_what_they_are_given():
+    spectra = {"a": np.full((4, 8), 1.0), "b": np.logspace(0, -3, 8)[None].repeat(4, 0)}
+    fig = plots.plot_spectrum(spectra, title="t")
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 2 and ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), np.logspace(0, -3, 8))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    plt.close(fig)
+    fig = plots.plot_training({"x": ([0, 10, 20], [2.3, 1.0, 0.5])}, chance=np.log(10))
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 2 and ax.get_yscale() == "log"
+    assert ax.get_lines()[1].get_ydata()[0] == np.log(10)
+    assert "azar" in ax.get_legend().get_texts()[1].get_text()
+    plt.close(fig)
+    fig = plots.plot_saturation({"m": [0.0, 0.5]}, ylabel="Unidades muertas (%)")
+    assert fig.axes[0].get_ylabel() == "Unidades muertas (%)"
+    plt.close(fig)

@@ -106,3 +106,30 @@ def test_wide_network_decay_matches_mean_field(case):
         slopes.append(np.polyfit(layers, log_n, 1)[0])  # una pendiente por ejemplo
     measured = -np.mean(slopes)  # cambio por capa yendo hacia la entrada
     assert measured == pytest.approx(0.5 * np.log(chi), abs=4 / width), (measured, 0.5 * np.log(chi))
+
+
+def test_batchnorm_chi1_closed_forms_and_quadpack():
+    # ReLU: E[φ'²] = 1/2 y Var[relu(Z)] = 1/2 − 1/(2π): χ_BN = π/(π − 1) (Yang et al., 2019)
+    assert vg.batchnorm_chi1("relu") == pytest.approx(np.pi / (np.pi - 1), rel=1e-12)
+    assert vg.batchnorm_chi1("identity") == pytest.approx(1.0, rel=1e-12)
+    for name in ("sigmoid", "tanh", "elu"):
+        phi, dphi = NP_ACTIVATIONS[name]
+        mean = adaptive_expectation(phi, 1.0)
+        var = adaptive_expectation(lambda x: phi(x) ** 2, 1.0) - mean**2
+        ref = adaptive_expectation(lambda x: dphi(x) ** 2, 1.0) / var
+        assert vg.batchnorm_chi1(name) == pytest.approx(ref, rel=1e-10)
+    with pytest.raises(ValueError, match="Los valores válidos son"):
+        vg.batchnorm_chi1("sigmoide")
+
+
+@pytest.mark.parametrize("name", ["tanh", "relu", "sigmoid"])
+def test_batchnorm_explosion_matches_large_batch_estimate(name):
+    # red de 30 capas, anchura 256, lote 256, con normalización por lotes y sin saltos: la
+    # pendiente medida hacia la entrada ≈ ½ ln χ_BN (medido: 0.0875/0.0818, 0.1865/0.1916,
+    # 0.0211/0.0165); la inicialización no cuenta, porque la normalización cancela su escala
+    params, x, y = vg.problem(0, depth=30, width=256, n_in=256, batch=256, init="xavier_normal")
+    g = np.asarray(vg.layer_gradients(params, x, y, activation=name, batchnorm=True).preact_norm)
+    layers = np.arange(3, 26)
+    slope = -np.polyfit(layers, np.log(g[layers - 1]), 1)[0]
+    assert slope == pytest.approx(0.5 * np.log(vg.batchnorm_chi1(name)), abs=0.012)
+    assert slope > 0.01  # crece hacia la entrada: explota

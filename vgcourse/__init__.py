@@ -31,6 +31,7 @@ from vgcourse.gradients import (
     LayerGradients,
     LayerStatistics,
     gradient_histograms,
+    jacobian_spectrum,
     layer_gradients,
     layer_statistics,
 )
@@ -46,7 +47,7 @@ from vgcourse.networks import (
 from vgcourse.precision import enable_x64, float64, x64_enabled
 from vgcourse.report import glue, html_table
 from vgcourse.sweeps import SweepResult, gradient_sweep, problem
-from vgcourse.theory import chi1, depth_scale, fixed_point_q, q_sequence, variance_map
+from vgcourse.theory import batchnorm_chi1, chi1, depth_scale, fixed_point_q, q_sequence, variance_map
 from vgcourse.training import GridResult, TrainingHistory, train, train_lr_grid
 
 __version__ = "0.1.0"
@@ -66,6 +67,7 @@ __all__ = [
     "SweepResult",
     "TrainingHistory",
     "activation_curves",
+    "batchnorm_chi1",
     "chain_forward",
     "check",
     "chain_grad",
@@ -83,6 +85,7 @@ __all__ = [
     "gradient_sweep",
     "html_table",
     "init_mlp",
+    "jacobian_spectrum",
     "init_weight",
     "layer_gradients",
     "layer_statistics",

@@ -53,6 +53,7 @@ __all__ = [
     "LayerGradients",
     "LayerStatistics",
     "gradient_histograms",
+    "jacobian_spectrum",
     "layer_gradients",
     "layer_statistics",
 ]
@@ -339,3 +340,51 @@ def gradient_histograms(
         if not hi > lo:
             raise ValueError(f"`log10_range` debe ser (mín, máx) con mín < máx; se recibió {log10_range}.")
     return _histograms_jit(g, jnp.asarray(lo, g.dtype), jnp.asarray(hi, g.dtype), bins=bins)
+
+
+@functools.partial(jax.jit, static_argnames=("activation", "residual"))
+def _spectrum_jit(params, x, alpha, *, activation, residual):
+    def last_hidden(xi):
+        _, (_, h) = forward_core(
+            params, xi[None, :], None, None, alpha,
+            activation=activation, residual=residual, batchnorm=False, collect=True,
+        )
+        return h[-1, 0]
+
+    jac = jax.vmap(jax.jacfwd(last_hidden))(x)  # (B, n, n_in)
+    return jnp.linalg.svd(jac, compute_uv=False)
+
+
+def jacobian_spectrum(
+    params: Params,
+    x: jax.typing.ArrayLike,
+    *,
+    activation: str,
+    residual: bool = False,
+    residual_scale: float = 1.0,
+    dtype: str | None = None,
+) -> jax.Array:
+    """Valores singulares del jacobiano entrada-salida ``∂h_L/∂x`` de cada ejemplo.
+
+    Los gradientes de la retropropagación son ``Jᵀ`` por el gradiente de arriba: si todos
+    los valores singulares de ``J`` valen 1 (isometría dinámica), ninguna dirección se
+    encoge ni se estira. La varianza (lo que fijan Xavier y He) controla solo su media
+    cuadrática; este espectro muestra también su dispersión.
+
+    Sin normalización por lotes: con ella, cada ejemplo depende de los demás del lote y el
+    jacobiano de un ejemplo no está definido por sí solo.
+
+    Args:
+        params: parámetros de :func:`vgcourse.init_mlp`.
+        x: entradas ``(B, n_in)``; el jacobiano se calcula en cada una (``jax.jacfwd``).
+        activation, residual, residual_scale: arquitectura, como en :func:`layer_gradients`.
+        dtype: ``"float64"`` (por defecto) o ``"float32"``.
+
+    Returns:
+        Arreglo ``(B, min(n, n_in))`` con los valores singulares de cada ejemplo, de mayor a menor.
+    """
+    params, x, _, alpha, static = prepare_call(
+        params, x, None, activation, residual, residual_scale, False, dtype
+    )
+    static.pop("batchnorm")
+    return _spectrum_jit(params, x, alpha, **static)

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 __all__ = [
     "PALETTE",
@@ -23,6 +23,8 @@ __all__ = [
     "plot_saturation",
     "plot_gradient_histograms",
     "plot_layer_norms",
+    "plot_spectrum",
+    "plot_training",
     "style",
 ]
 
@@ -67,6 +69,7 @@ def _layer_line(ax: Axes, i: int, label: str, values: np.ndarray) -> tuple[np.nd
     layers = np.arange(1, values.size + 1)
     ax.plot(layers, values, label=label, markevery=max(1, values.size // 12), markersize=5,
             linewidth=1.8, **st)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # las capas son enteras
     return layers, st
 
 
@@ -202,21 +205,94 @@ def plot_saturation(
     *,
     ax: Axes | None = None,
     title: str | None = None,
+    ylabel: str = "Unidades saturadas (%)",
 ) -> Figure:
     """Fracción de preactivaciones en la región saturada, por capa (capa 1 = junto a la entrada).
 
     Args:
-        series: ``{etiqueta: fracciones (L,)}`` entre 0 y 1.
+        series: ``{etiqueta: fracciones (L,)}`` entre 0 y 1 (se dibujan en %).
+        ylabel: etiqueta del eje vertical (sirve también para otras fracciones por capa,
+            como la de unidades muertas).
     """
     fig, ax = _axes(ax)
     for i, (label, values) in enumerate(series.items()):
         _layer_line(ax, i, label, 100 * np.asarray(values, dtype=float))
     ax.set_ylim(-3, 103)
     ax.set_xlabel("Capa l (1 = junto a la entrada)")
-    ax.set_ylabel("Unidades saturadas (%)")
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_spectrum(
+    spectra: Mapping[str, Sequence[Sequence[float]]],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Valores singulares del jacobiano entrada-salida, ordenados de mayor a menor.
+
+    Args:
+        spectra: ``{etiqueta: valores singulares (B, k)}`` (de
+            :func:`vgcourse.jacobian_spectrum`); se dibuja la mediana sobre los B ejemplos
+            de cada posición y, sombreado, el rango entre el percentil 5 y el 95.
+    """
+    fig, ax = _axes(ax)
+    for i, (label, values) in enumerate(spectra.items()):
+        v = np.asarray(values, dtype=float)
+        rank = np.arange(1, v.shape[1] + 1)
+        st = style(i)
+        ax.plot(rank, np.median(v, axis=0), label=label, markevery=max(1, rank.size // 10),
+                markersize=5, linewidth=1.8, **st)
+        lo, hi = np.percentile(v, [5, 95], axis=0)
+        ax.fill_between(rank, lo, hi, color=st["color"], alpha=0.15, linewidth=0)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(numticks=7))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+    ax.set_xlabel("Valor singular k (de mayor a menor)")
+    ax.set_ylabel(r"$s_k$ de $\partial h_L / \partial x$")
+    if title:
+        ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_training(
+    series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    chance: float | None = None,
+) -> Figure:
+    """Pérdida de entrenamiento frente al paso, en escala logarítmica.
+
+    Args:
+        series: ``{etiqueta: (pasos (T,), pérdida (T,))}`` (p. ej. ``h.step, h.loss`` de
+            :class:`vgcourse.TrainingHistory`).
+        chance: si se da, línea horizontal con la pérdida de adivinar al azar (ln 10 con 10 clases).
+    """
+    fig, ax = _axes(ax)
+    for i, (label, (step, loss)) in enumerate(series.items()):
+        step = np.asarray(step, dtype=float)
+        ax.plot(step, np.asarray(loss, dtype=float), label=label,
+                markevery=max(1, step.size // 8), markersize=5, linewidth=1.8, **style(i))
+    if chance is not None:
+        ax.axhline(chance, color="0.4", linewidth=1, linestyle=":", label=f"azar ({chance:.2f})")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(numticks=7))
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0), numticks=7))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+    ax.set_xlabel("Paso de descenso de gradiente")
+    ax.set_ylabel("Pérdida de entrenamiento")
+    if title:
+        ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize="small")
     return fig
 

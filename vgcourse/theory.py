@@ -38,6 +38,7 @@ from vgcourse._validation import check_float, check_int
 from vgcourse.activations import derivative, get_activation
 
 __all__ = [
+    "batchnorm_chi1",
     "chi1",
     "depth_scale",
     "fixed_point_q",
@@ -184,6 +185,32 @@ def chi1(
         )
     dphi = derivative(act.name)
     return sigma_w2 * gaussian_expectation(lambda x: jnp.square(dphi(x)), q)
+
+
+def batchnorm_chi1(activation: str) -> float:
+    """Factor por capa del cuadrado del gradiente con normalización por lotes (estimación).
+
+    Con normalización por lotes antes de la activación, ``z = (u − media)/desv`` con
+    ``u = W h``: la escala de ``W`` se cancela, las preactivaciones quedan en N(0, 1)
+    y, hacia la entrada, ``∂L/∂h = Wᵀ ∂L/∂u`` con ``∂L/∂u ≈ ∂L/∂z / desv(u)``. Como
+    ``Var(u) = n·Var(W)·Var(h)``, el cuadrado del gradiente se multiplica en cada capa por::
+
+        χ_BN = E[φ'(Z)²] / Var[φ(Z)],      Z ~ N(0, 1)
+
+    sin σ_w: la inicialización deja de importar. Es la aproximación de lote grande, que
+    ignora la proyección que añade la media y la varianza del lote y los efectos de anchura
+    finita; para ReLU da π/(π − 1) ≈ 1.467, la tasa de explosión de Yang et al. (2019).
+
+    Returns:
+        χ_BN > 0 (``ln‖∂L/∂z_l‖`` crece ``½ ln χ_BN`` por capa hacia la entrada si > 1).
+    """
+    act = get_activation(activation)
+    dphi = derivative(act.name)
+    mean = gaussian_expectation(act.fn, 1.0)
+    var = gaussian_expectation(lambda x: jnp.square(act.fn(x)), 1.0) - mean**2
+    if var <= 0:
+        raise ValueError(f"La activación {act.display_name} es constante: Var[φ(Z)] = 0.")
+    return gaussian_expectation(lambda x: jnp.square(dphi(x)), 1.0) / var
 
 
 def depth_scale(chi: float) -> float:
