@@ -90,3 +90,15 @@ def test_plot_spectrum_and_training_draw_what_they_are_given():
     fig = plots.plot_saturation({"m": [0.0, 0.5]}, ylabel="Unidades muertas (%)")
     assert fig.axes[0].get_ylabel() == "Unidades muertas (%)"
     plt.close(fig)
+
+
+def test_glue_rounds_floats_to_six_significant_digits(monkeypatch):
+    import myst_nb
+
+    seen = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: seen.update({name: value}))
+    vg.glue("a", 0.22431750109579274)
+    vg.glue("b", np.float64(4.741234567e-17))
+    vg.glue("c", 7)
+    assert seen == {"a": 0.224318, "b": 4.74123e-17, "c": 7}
+    assert type(seen["b"]) is float

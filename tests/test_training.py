@@ -137,3 +137,26 @@ def test_dead_fraction_counts_units_silent_for_the_whole_batch():
     leaky = vg.layer_statistics(params, x, activation="leaky_relu")
     assert float(relu.dead_fraction[0]) * 6 == pytest.approx(before + 2)
     assert float(leaky.dead_fraction[0]) == 0.0
+
+
+def test_full_batch_relu_training_is_chaotic_but_residual_sigmoid_is_not():
+    # Lo que afirma el capítulo 4 («¿Cuánto valen las cifras de la pérdida?»): agrupar los
+    # 200 pasos en bloques de 10, 20 o 40 solo cambia el redondeo. La red residual sigmoide
+    # da la misma pérdida; la ReLU + He con η = 0.03 se separa (caos), así que sus cifras no
+    # se pueden comparar con nbval y su celda lleva `nbval-ignore-output`.
+    data = vg.load_digits(seed=0)
+
+    def final_losses(activation, init, lr, **arch):
+        params = vg.init_mlp(jax.random.key(0), depth=20, width=64, n_in=64, n_out=10, init=init)
+        return np.array([
+            vg.train(params, data.x_train, data.y_train, activation=activation, steps=200,
+                     learning_rate=lr, record_every=every, x_test=data.x_test,
+                     y_test=data.y_test, **arch).loss[-1]
+            for every in (10, 20, 40)
+        ])
+
+    residual = final_losses("sigmoid", "standard", 1.0, residual=True)
+    np.testing.assert_allclose(residual, residual[0], rtol=1e-8)
+    assert residual[0] < 0.1  # y aprende
+    relu = final_losses("relu", "he_normal", 0.03)
+    assert np.ptp(relu) > 1e-3, relu

@@ -73,6 +73,23 @@ def _layer_line(ax: Axes, i: int, label: str, values: np.ndarray) -> tuple[np.nd
     return layers, st
 
 
+def _finish_log_axes(ax: Axes, *, xlabel: str, ylabel: str, title: str | None) -> None:
+    """Eje vertical logarítmico con rótulos 10ⁿ, etiquetas, título, rejilla y leyenda."""
+    ax.set_yscale("log")
+    # a lo sumo ~7 potencias de 10 rotuladas y marcas menores sin rótulo: legible con
+    # rangos de 1e-40 a 1, y barato de redibujar en los exploradores
+    ax.yaxis.set_major_locator(LogLocator(numticks=7))
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0), numticks=7))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize="small")
+
+
 def plot_layer_norms(
     series: Mapping[str, Sequence[float]],
     *,
@@ -108,19 +125,7 @@ def plot_layer_norms(
                     color=st["color"], transform=ax.get_xaxis_transform(), clip_on=False,
                     label=f"{label}: sin medida (underflow)",
                 )
-    ax.set_yscale("log")
-    # a lo sumo ~7 potencias de 10 rotuladas y marcas menores sin rótulo: legible con
-    # rangos de 1e-40 a 1, y barato de redibujar en los exploradores
-    ax.yaxis.set_major_locator(LogLocator(numticks=7))
-    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0), numticks=7))
-    ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-    ax.set_xlabel("Capa l (1 = junto a la entrada)")
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small")
+    _finish_log_axes(ax, xlabel="Capa l (1 = junto a la entrada)", ylabel=ylabel, title=title)
     return fig
 
 
@@ -249,16 +254,8 @@ def plot_spectrum(
                 markersize=5, linewidth=1.8, **st)
         lo, hi = np.percentile(v, [5, 95], axis=0)
         ax.fill_between(rank, lo, hi, color=st["color"], alpha=0.15, linewidth=0)
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(numticks=7))
-    ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-    ax.set_xlabel("Valor singular k (de mayor a menor)")
-    ax.set_ylabel(r"$s_k$ de $\partial h_L / \partial x$")
-    if title:
-        ax.set_title(title)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small")
+    _finish_log_axes(ax, xlabel="Valor singular k (de mayor a menor)",
+                     ylabel=r"$s_k$ de $\partial h_L / \partial x$", title=title)
     return fig
 
 
@@ -283,17 +280,8 @@ def plot_training(
                 markevery=max(1, step.size // 8), markersize=5, linewidth=1.8, **style(i))
     if chance is not None:
         ax.axhline(chance, color="0.4", linewidth=1, linestyle=":", label=f"azar ({chance:.2f})")
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(numticks=7))
-    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0), numticks=7))
-    ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-    ax.set_xlabel("Paso de descenso de gradiente")
-    ax.set_ylabel("Pérdida de entrenamiento")
-    if title:
-        ax.set_title(title)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small")
+    _finish_log_axes(ax, xlabel="Paso de descenso de gradiente",
+                     ylabel="Pérdida de entrenamiento", title=title)
     return fig
 
 

@@ -1,12 +1,14 @@
 """Piezas para mostrar resultados en los capítulos: tablas HTML y ``glue``.
 
-Sin matplotlib ni JAX: solo texto.
+Sin matplotlib ni JAX: solo texto (y NumPy para reconocer sus números).
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+
+import numpy as np
 
 __all__ = ["glue", "html_table"]
 
@@ -28,6 +30,11 @@ def html_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, capt
 def glue(name: str, value: object) -> None:
     """Guarda ``value`` con ``myst_nb.glue`` para citarlo en el texto del libro.
 
+    Los números reales se guardan redondeados a 6 cifras significativas: el texto cita
+    como mucho 4, y la representación guardada en el cuaderno (que nbval compara) no
+    depende así del redondeo en la última cifra de float64, que cambia con el número de
+    hilos o la CPU.
+
     Fuera del libro (por ejemplo, en Colab, donde myst-nb no está instalado) no hace nada:
     el valor sigue en la variable del cuaderno.
     """
@@ -35,4 +42,6 @@ def glue(name: str, value: object) -> None:
         from myst_nb import glue as _glue
     except ImportError:
         return
+    if isinstance(value, (float, np.floating)):
+        value = float(f"{float(value):.6g}")
     _glue(name, value, display=False)
