@@ -1,0 +1,102 @@
+"""Extensión local: el renderizador de widgets se sirve desde el propio sitio, sin CDN.
+
+myst-nb carga por defecto RequireJS y ``@jupyter-widgets/html-manager`` (``embed-amd.js``)
+desde dos CDN: sin conexión, los widgets guardados en los cuadernos no se ven. Esta
+extensión descarga al construir el libro las versiones fijadas de los dos paquetes del
+registro de npm (las mismas que usa myst-nb 1.4), comprueba su suma ``integrity`` y deja
+los dos archivos en ``_build/offline_assets/vendor/``, que ``_config.yml`` añade a
+``html_static_path`` y nombra en ``nb_ipywidgets_js``. La descarga se hace una vez: las
+construcciones siguientes usan la copia ya comprobada.
+
+``embed-amd.js`` pide además sus tipos de letra de iconos en una ruta relativa a cada
+página (``@jupyter-widgets/html-manager/dist/``): al terminar la construcción se copian
+(solo WOFF2 y WOFF, ~370 KB) junto a cada carpeta de páginas que use widgets.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import shutil
+import tarfile
+import urllib.request
+from pathlib import Path
+
+from sphinx.errors import ExtensionError
+
+#: archivo en vendor/ → (paquete de npm, sha512 del registro, miembro del tarball)
+PACKAGES = {
+    "require.js": (
+        "https://registry.npmjs.org/requirejs/-/requirejs-2.3.4.tgz",
+        "sha512-qPD5gRrj6kGQ0ZySAJgqbArkaDqPMbQIT0zSZDkIv1mfA17w/tR2Faq5l2qqRf2CdQx6FWln9nUrgd2UDzb19A==",
+        "package/require.js",
+    ),
+    "embed-amd.js": (
+        "https://registry.npmjs.org/@jupyter-widgets/html-manager/-/html-manager-1.0.6.tgz",
+        "sha512-+Mn+Ra8wyIHrYaUpfmf9A3dsLkt/NuwzPQN8sthdxBD35VV5cOJbpmgMhNR27n/rmP3mKyEe0PWCJrtZrXTXDQ==",
+        "package/dist/embed-amd.js",
+    ),
+}
+
+ASSETS = Path("_build") / "offline_assets"
+FONT_RE = re.compile(r"package/dist/[0-9a-f]+\.woff2?")
+FONT_DIR = Path("@jupyter-widgets") / "html-manager" / "dist"
+
+
+def _verified(data: bytes, integrity: str) -> bool:
+    algo, digest = integrity.split("-", 1)
+    return base64.b64encode(hashlib.new(algo, data).digest()).decode() == digest
+
+
+def fetch(root: Path) -> Path:
+    """Descarga (si falta) y comprueba cada archivo; devuelve la carpeta ``vendor``."""
+    vendor = root / ASSETS / "vendor"
+    vendor.mkdir(parents=True, exist_ok=True)
+    for name, (url, integrity, member) in PACKAGES.items():
+        target = vendor / name
+        if target.exists():
+            continue
+        try:
+            with urllib.request.urlopen(url, timeout=120) as response:
+                data = response.read()
+        except OSError as err:
+            raise ExtensionError(
+                f"No se pudo descargar {url} del registro de npm ({err}). Sin este archivo, "
+                "los widgets del libro no se verían sin conexión."
+            ) from err
+        if not _verified(data, integrity):
+            raise ExtensionError(f"La suma de {url} no coincide con la fijada ({integrity}).")
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            target.write_bytes(tar.extractfile(member).read())
+            if name == "embed-amd.js":
+                fonts = root / ASSETS / "fonts"
+                fonts.mkdir(exist_ok=True)
+                for m in tar.getmembers():
+                    if FONT_RE.fullmatch(m.name):
+                        (fonts / Path(m.name).name).write_bytes(tar.extractfile(m).read())
+    return vendor
+
+
+def _on_config_inited(app, config) -> None:
+    fetch(Path(app.confdir))
+
+
+def _on_build_finished(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    fonts = Path(app.confdir) / ASSETS / "fonts"
+    outdir = Path(app.outdir)
+    for page in outdir.rglob("*.html"):
+        if "embed-amd.js" not in page.read_text(encoding="utf-8", errors="ignore"):
+            continue
+        target = page.parent / FONT_DIR
+        if not target.exists():
+            shutil.copytree(fonts, target)
+
+
+def setup(app):
+    app.connect("config-inited", _on_config_inited)
+    app.connect("build-finished", _on_build_finished)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
