@@ -8,6 +8,15 @@ los dos archivos en ``_build/offline_assets/vendor/``, que ``_config.yml`` añad
 ``html_static_path`` y nombra en ``nb_ipywidgets_js``. La descarga se hace una vez: las
 construcciones siguientes usan la copia ya comprobada.
 
+Los widgets piden a MathJax 2 que componga sus etiquetas (``MathJax.Hub.Queue``); el
+sitio usa MathJax 3, que no tiene ``Hub``, y cada widget lanzaba una excepción. Un
+pequeño script (:data:`HUB_SHIM`), cargado después de MathJax, traduce esa llamada a
+``MathJax.typesetPromise``.
+
+html-manager tampoco da nombre accesible a los deslizadores ni texto alternativo a la
+imagen, y escribe ``title="null"`` en las etiquetas: :data:`A11Y` lo completa en cuanto se
+dibujan los widgets.
+
 ``embed-amd.js`` pide además sus tipos de letra de iconos en una ruta relativa a cada
 página (``@jupyter-widgets/html-manager/dist/``): al terminar la construcción se copian
 (solo WOFF2 y WOFF, ~370 KB) junto a cada carpeta de páginas que use widgets.
@@ -45,6 +54,49 @@ FONT_RE = re.compile(r"package/dist/[0-9a-f]+\.woff2?")
 FONT_DIR = Path("@jupyter-widgets") / "html-manager" / "dist"
 
 
+HUB_SHIM = """\
+// ipywidgets (html-manager 1.0) llama a MathJax.Hub.Queue, la API de MathJax 2; este sitio
+// usa MathJax 3, sin Hub: la llamada se traduce a MathJax.typesetPromise.
+(function () {
+  var mj = window.MathJax;
+  if (mj && !mj.Hub) {
+    mj.Hub = {
+      Queue: function (cmd) {
+        if (window.MathJax.typesetPromise && cmd && cmd[2]) {
+          window.MathJax.typesetPromise([cmd[2]]);
+        }
+      },
+    };
+  }
+})();
+"""
+
+
+A11Y = """\
+// Accesibilidad de los widgets guardados (html-manager no la da): nombre para el asa de
+// cada deslizador, texto alternativo para la imagen y sin el title «null» de las etiquetas.
+(function () {
+  function fix() {
+    document.querySelectorAll(".widget-slider").forEach(function (box) {
+      var label = box.querySelector(".widget-label");
+      var handle = box.querySelector('[role="slider"]');
+      if (label && handle && !handle.getAttribute("aria-label")) {
+        handle.setAttribute("aria-label", label.textContent.replace(/:\\s*$/, ""));
+      }
+    });
+    document.querySelectorAll("img.widget-image:not([alt])").forEach(function (img) {
+      img.setAttribute("alt", "Figura del explorador con su configuración inicial: la misma " +
+        "que la figura estática que lo precede.");
+    });
+    document.querySelectorAll('[title="null"]').forEach(function (el) {
+      el.removeAttribute("title");
+    });
+  }
+  new MutationObserver(fix).observe(document.documentElement, {childList: true, subtree: true});
+})();
+"""
+
+
 def _verified(data: bytes, integrity: str) -> bool:
     algo, digest = integrity.split("-", 1)
     return base64.b64encode(hashlib.new(algo, data).digest()).decode() == digest
@@ -54,6 +106,8 @@ def fetch(root: Path) -> Path:
     """Descarga (si falta) y comprueba cada archivo; devuelve la carpeta ``vendor``."""
     vendor = root / ASSETS / "vendor"
     vendor.mkdir(parents=True, exist_ok=True)
+    (vendor / "mathjax-hub.js").write_text(HUB_SHIM, encoding="utf-8")
+    (vendor / "widget-a11y.js").write_text(A11Y, encoding="utf-8")
     for name, (url, integrity, member) in PACKAGES.items():
         target = vendor / name
         if target.exists():
@@ -98,5 +152,9 @@ def _on_build_finished(app, exception) -> None:
 
 def setup(app):
     app.connect("config-inited", _on_config_inited)
+    # después de MathJax (prioridad 500, diferido) y antes del evento «load», en el que
+    # embed-amd.js dibuja los widgets
+    app.add_js_file("vendor/mathjax-hub.js", defer="defer", priority=600)
+    app.add_js_file("vendor/widget-a11y.js", defer="defer", priority=600)
     app.connect("build-finished", _on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

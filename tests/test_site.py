@@ -75,8 +75,8 @@ def browser_base():
 
 @pytest.mark.parametrize("page", [str(p.relative_to(SITE)) for p in pages()] or ["(sin sitio)"])
 def test_page_offline_in_chromium(browser_base, page):
-    """Sin conexión: ninguna petición sale, sin errores en la consola, todas las imágenes
-    cargan, cada fórmula la dibuja MathJax y los widgets guardados se ven."""
+    """Sin conexión: ninguna petición sale, sin errores en la consola ni excepciones, todas
+    las imágenes cargan, cada fórmula la dibuja MathJax y los widgets guardados se ven."""
     browser, base = browser_base
     tab = browser.new_page()
     outside, errors, failed = [], [], []
@@ -90,6 +90,7 @@ def test_page_offline_in_chromium(browser_base, page):
 
     tab.route("**/*", route)
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(f"excepción: {e}"))
     tab.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
     tab.goto(base + page, wait_until="load")
     tab.wait_for_timeout(1500)
@@ -177,13 +178,8 @@ AXE = (
     "https://registry.npmjs.org/axe-core/-/axe-core-4.10.3.tgz",
     "sha512-Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg==",
 )
-# Reglas de WCAG 2 A/AA que hoy fallan por el marcado de otros y que no arreglamos aquí:
-AXE_KNOWN = {
-    # la lista de referencias de sphinxcontrib-bibtex: rol doc-biblioentry (obsoleto) y
-    # enlaces de vuelta dentro de role=list
-    "aria-deprecated-role": "sphinxcontrib-bibtex",
-    "aria-required-children": "sphinxcontrib-bibtex",
-}
+# Reglas de WCAG 2 A/AA desactivadas (con su motivo); hoy ninguna
+AXE_KNOWN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -213,14 +209,120 @@ def test_page_passes_axe_wcag_aa(browser_base, axe_source, page):
     tab.wait_for_timeout(1500)
     tab.add_script_tag(content=axe_source)
     rules = {rule: {"enabled": False} for rule in AXE_KNOWN}
-    # Fuera: el estado guardado de los exploradores (la imagen de ipywidgets no admite texto
-    # alternativo); cada explorador va precedido de su figura estática, que sí lo tiene.
     result = tab.evaluate(
-        "async (rules) => await axe.run({exclude: [['.widget-subarea']]}, {runOnly: {type: "
-        "'tag', values: ['wcag2a', 'wcag2aa']}, rules})",
+        "async (rules) => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', "
+        "'wcag2aa']}, rules})",
         rules,
     )
     tab.close()
     problems = [(v["id"], len(v["nodes"]), v["nodes"][0]["target"]) for v in result["violations"]]
     assert problems == [], problems
     assert len(result["passes"]) > 10  # de verdad se ha ejecutado
+
+
+@needs_site
+def test_every_internal_link_resolves():
+    """Cada enlace interno lleva a un archivo del sitio y, si apunta a un ancla, a un id que existe."""
+    href_re = re.compile(r'<a\b[^>]*\bhref="([^"]+)"', re.I)
+    id_re = re.compile(r'\bid="([^"]+)"')
+    ids: dict[Path, set[str]] = {}
+
+    def ids_of(path: Path) -> set[str]:
+        if path not in ids:
+            ids[path] = set(id_re.findall(path.read_text(encoding="utf-8")))
+        return ids[path]
+
+    checked = 0
+    for page in pages():
+        for href in href_re.findall(page.read_text(encoding="utf-8")):
+            if re.match(r"[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith("//"):
+                continue  # externo (https:, mailto:, …): no se sigue sin conexión
+            target, _, anchor = href.partition("#")
+            target = target.split("?")[0]
+            path = (page.parent / target).resolve() if target else page
+            if path.is_dir():
+                path = path / "index.html"
+            assert path.exists(), f"{page.relative_to(SITE)}: enlace roto {href}"
+            if anchor and path.suffix == ".html":
+                assert anchor in ids_of(path), f"{page.relative_to(SITE)}: ancla inexistente {href}"
+            checked += 1
+    assert checked > 100
+
+
+def test_local_extensions_rewrite_only_what_they_should():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    try:
+        import spanish_ui
+        import markup_fixes
+    finally:
+        sys.path.pop(0)
+    script = '<script>const THEBE_JS_URL = "x"; const a = 1;</script>\n'
+    html = f"<head>{script}<p>otro</p>{script}</head>"
+    assert markup_fixes.dedupe(html) == f"<head>{script}<p>otro</p></head>"
+    assert markup_fixes.dedupe(markup_fixes.dedupe(html)) == markup_fixes.dedupe(html)
+    page = '<a title="Link to this heading">¶</a><span>Repository</span><p>a Repository b</p>'
+    out = spanish_ui.translate(page)
+    assert out == ('<a title="Enlace a este encabezado">¶</a><span>Repositorio</span>'
+                   "<p>a Repository b</p>")  # solo etiquetas completas, no texto corrido
+    assert markup_fixes.fix('<div class="citation" role="doc-biblioentry">') == (
+        '<div class="citation" role="listitem">')
+
+
+@needs_site
+def test_every_content_image_has_a_descriptive_spanish_alt():
+    """Las figuras de los capítulos: texto alternativo que describe (no una ruta ni «figura 1»)."""
+    img_re = re.compile(r'<img\b[^>]*>', re.I)
+    checked = 0
+    for page in pages():
+        for tag in img_re.findall(page.read_text(encoding="utf-8")):
+            alt = re.search(r'\balt="([^"]*)"', tag)
+            if "logo" in tag or "_static" in tag:
+                continue  # iconos del tema
+            assert alt and len(alt.group(1)) >= 40, f"{page.relative_to(SITE)}: {tag[:120]}"
+            assert not re.search(r"\.(png|svg|jpe?g)$|^figura \d+$", alt.group(1), re.I), tag[:120]
+            assert re.search(r"[áéíóúñ]|\b(la|el|de|por|capa)\b", alt.group(1)), alt.group(1)[:80]
+            checked += 1
+    assert checked >= 20
+
+
+def test_search_works_offline(browser_base):
+    """La búsqueda del sitio (índice local, sin servidor) encuentra los capítulos."""
+    browser, base = browser_base
+    tab = browser.new_page()
+    tab.goto(base + "search.html?q=saturada", wait_until="load")
+    tab.wait_for_selector("#search-results li", timeout=15000)
+    hits = tab.locator("#search-results li").count()
+    text = tab.locator("#search-results").inner_text()
+    tab.close()
+    assert hits >= 2 and "Funciones de activación" in text, text[:300]
+
+
+def exercise_players(tab) -> int:
+    """Mueve cada reproductor sin núcleo de la página (``FuncAnimation.to_jshtml``): el
+    botón de avanzar un fotograma y el deslizador deben cambiar la imagen mostrada.
+    Devuelve cuántos reproductores ha probado."""
+    players = tab.locator("div.animation")
+    for i in range(players.count()):
+        player = players.nth(i)
+        image = player.locator("img").first
+        before = image.get_attribute("src")
+        player.locator("button[onclick*='next_frame']").first.click()
+        after = image.get_attribute("src")
+        assert after != before, "el botón de avanzar no cambia el fotograma"
+        slider = player.locator("input[type=range]").first
+        last = slider.get_attribute("max")
+        slider.evaluate("(s, v) => { s.value = v; s.dispatchEvent(new Event('input')); }", last)
+        assert image.get_attribute("src") not in (after,), "el deslizador no cambia el fotograma"
+    return players.count()
+
+
+@pytest.mark.parametrize("page", [str(p.relative_to(SITE)) for p in pages()] or ["(sin sitio)"])
+def test_kernel_free_players_respond(browser_base, page):
+    """Las figuras interactivas sin núcleo responden a sus controles (si la página las tiene)."""
+    browser, base = browser_base
+    tab = browser.new_page()
+    tab.goto(base + page, wait_until="load")
+    exercise_players(tab)
+    tab.close()

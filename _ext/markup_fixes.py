@@ -1,0 +1,52 @@
+"""Extensión local: dos correcciones del HTML que generan otros, al terminar la construcción.
+
+- sphinx-thebe (que Jupyter Book carga siempre) inserta dos veces el mismo script en línea
+  ``const THEBE_JS_URL = …``; el navegador rechaza la segunda declaración con una
+  excepción en cada página. Se quita la copia repetida.
+- La lista de referencias (sphinxcontrib-bibtex, docutils) marca cada entrada con el rol
+  ARIA ``doc-biblioentry``, obsoleto, dentro de un ``role="list"``, que solo admite
+  ``listitem``: los lectores de pantalla no la anuncian como lista. Se usa ``listitem``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+THEBE_SCRIPT = re.compile(r"[ \t]*<script>const THEBE_JS_URL = [^<]*</script>\n?")
+
+
+def dedupe(html: str) -> str:
+    seen = False
+
+    def keep_first(match):
+        nonlocal seen
+        if seen:
+            return ""
+        seen = True
+        return match.group(0)
+
+    return THEBE_SCRIPT.sub(keep_first, html)
+
+
+def fix_bibliography_roles(html: str) -> str:
+    return html.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def fix(html: str) -> str:
+    return fix_bibliography_roles(dedupe(html))
+
+
+def _on_build_finished(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = fix(text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+
+
+def setup(app):
+    app.connect("build-finished", _on_build_finished)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
