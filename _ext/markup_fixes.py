@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+
+from site_pages import rewrite_pages
 
 THEBE_SCRIPT = re.compile(r"[ \t]*<script>const THEBE_JS_URL = [^<]*</script>\n?")
 
@@ -38,13 +39,7 @@ def fix(html: str) -> str:
 
 
 def _on_build_finished(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    for page in Path(app.outdir).rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        new = fix(text)
-        if new != text:
-            page.write_text(new, encoding="utf-8")
+    rewrite_pages(app, exception, fix)
 
 
 def setup(app):

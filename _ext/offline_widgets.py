@@ -35,6 +35,8 @@ from pathlib import Path
 
 from sphinx.errors import ExtensionError
 
+from site_pages import built_pages
+
 #: archivo en vendor/ → (paquete de npm, sha512 del registro, miembro del tarball)
 PACKAGES = {
     "require.js": (
@@ -138,11 +140,8 @@ def _on_config_inited(app, config) -> None:
 
 
 def _on_build_finished(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
     fonts = Path(app.confdir) / ASSETS / "fonts"
-    outdir = Path(app.outdir)
-    for page in outdir.rglob("*.html"):
+    for page in built_pages(app, exception):
         if "embed-amd.js" not in page.read_text(encoding="utf-8", errors="ignore"):
             continue
         target = page.parent / FONT_DIR

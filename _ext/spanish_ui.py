@@ -15,7 +15,6 @@ Esta extensión:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pybtex.plugin
 import sphinxcontrib.bibtex.plugin
@@ -33,6 +32,8 @@ from pybtex.style.template import (
 )
 from sphinxcontrib.bibtex.style.referencing import PersonStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+from site_pages import rewrite_pages
 
 #: texto exacto del HTML generado → texto en español
 UI = {
@@ -111,13 +112,7 @@ def translate(html: str) -> str:
 
 
 def _on_build_finished(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    for page in Path(app.outdir).rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        new = translate(text)
-        if new != text:
-            page.write_text(new, encoding="utf-8")
+    rewrite_pages(app, exception, translate)
 
 
 def setup(app):

@@ -86,15 +86,15 @@ def _tanh_he_slope(answer):
     return ok, f"½·ln χ₁ = {ref:+.4f} por capa hacia la entrada"
 
 
-def _residual_slope(answer, *, alpha):
+def _residual_preact_norms(alpha: float) -> np.ndarray:
+    """‖∂L/∂Z_l‖ de la red residual ReLU de los ejercicios (30 capas, anchura 256, He)."""
     params, x, y = problem(0, depth=30, width=256, n_in=256, batch=64, init="he_normal")
     g = layer_gradients(params, x, y, activation="relu", residual=True, residual_scale=alpha)
-    dz = np.asarray(g.preact_norm)
-    return dz
+    return np.asarray(g.preact_norm)
 
 
 def _residual_square_growth(answer):
-    dz = _residual_slope(answer, alpha=1.0)
+    dz = _residual_preact_norms(1.0)
     layers = np.arange(2, 26)  # lejos de la capa 1 (sin salto) y de la salida
     rate = float(np.exp(-2 * np.polyfit(layers, np.log(dz[layers - 1]), 1)[0]))
     ok = _close(_number(answer), rate, 0.15)
@@ -105,7 +105,7 @@ def _residual_alpha(answer):
     alpha = _number(answer)
     if not 0 < alpha <= 1.5:
         return False, "α debe estar entre 0 y 1.5"
-    dz = _residual_slope(answer, alpha=alpha)
+    dz = _residual_preact_norms(alpha)
     ratio = float(dz[1] / dz[-1])  # capa 2: la primera con conexión residual
     ok = 0.1 <= ratio <= 10
     return ok, f"con α = {alpha:.3g}: ‖∂L/∂Z_2‖ / ‖∂L/∂Z_30‖ = {ratio:.3g} (objetivo: entre 0.1 y 10)"

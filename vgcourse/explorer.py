@@ -191,6 +191,7 @@ class GradientExplorer:
             n_out=self.n_out, batch=self.batch, dtype=self.dtype,
         )
         self._lo, self._hi = _bounds_table(self.dtype)
+        self._warm: set[tuple[bool, bool]] = set()  # arquitecturas ya compiladas por warmup()
 
     def scales(self, init: str, width: int) -> tuple[float, float, float]:
         """Factores ``sqrt(σ_w²/fan_in)`` de la capa 1, de las capas ocultas y de la capa de salida."""
@@ -252,8 +253,11 @@ class GradientExplorer:
         arquitectura (entre las calentadas) compila nada.
         """
         for residual, batchnorm in architectures:
+            if (residual, batchnorm) in self._warm:
+                continue  # varios exploradores comparten este objeto: se calienta una vez
             self(activation="relu", depth=2, width=self.widths[0], init="he_normal",
                  residual=residual, batchnorm=batchnorm)
+            self._warm.add((residual, batchnorm))
 
     @staticmethod
     def cache_size() -> int:

@@ -73,17 +73,23 @@ def _layer_line(ax: Axes, i: int, label: str, values: np.ndarray) -> tuple[np.nd
     return layers, st
 
 
-def _finish_log_axes(ax: Axes, *, xlabel: str, ylabel: str, title: str | None) -> None:
-    """Eje vertical logarítmico con rótulos 10ⁿ, etiquetas, título, rejilla y leyenda."""
-    ax.set_yscale("log")
-    # a lo sumo ~7 potencias de 10 rotuladas y marcas menores sin rótulo: legible con
-    # rangos de 1e-40 a 1, y barato de redibujar en los exploradores
-    ax.yaxis.set_major_locator(LogLocator(numticks=7))
-    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0), numticks=7))
-    ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+LAYER_LABEL = "Capa l (1 = junto a la entrada)"
+
+
+def _finish_axes(ax: Axes, *, xlabel: str, ylabel: str | None = None, title: str | None = None,
+                 log: bool = False) -> None:
+    """Etiquetas, título, rejilla y leyenda; con ``log``, eje vertical logarítmico con rótulos 10ⁿ."""
+    if log:
+        ax.set_yscale("log")
+        # a lo sumo ~7 potencias de 10 rotuladas y marcas menores sin rótulo: legible con
+        # rangos de 1e-40 a 1, y barato de redibujar en los exploradores
+        ax.yaxis.set_major_locator(LogLocator(numticks=7))
+        ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0), numticks=7))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
@@ -125,7 +131,7 @@ def plot_layer_norms(
                     color=st["color"], transform=ax.get_xaxis_transform(), clip_on=False,
                     label=f"{label}: sin medida (underflow)",
                 )
-    _finish_log_axes(ax, xlabel="Capa l (1 = junto a la entrada)", ylabel=ylabel, title=title)
+    _finish_axes(ax, xlabel=LAYER_LABEL, ylabel=ylabel, title=title, log=True)
     return fig
 
 
@@ -159,12 +165,7 @@ def plot_gradient_histograms(
         st = style(i)
         ax.stairs(dens, edges, label=f"capa {layer}", color=st["color"],
                   linestyle=st["linestyle"], linewidth=1.8)
-    ax.set_xlabel(r"$\log_{10}|g|$")
-    ax.set_ylabel("Fracción de componentes")
-    if title:
-        ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    _finish_axes(ax, xlabel=r"$\log_{10}|g|$", ylabel="Fracción de componentes", title=title)
     return fig
 
 
@@ -198,10 +199,7 @@ def plot_activation(
                    label=None if shaded else "región saturada")
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_xlim(x.min(), x.max())
-    ax.set_xlabel("z")
-    ax.set_title(name)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    _finish_axes(ax, xlabel="z", title=name)
     return fig
 
 
@@ -223,12 +221,7 @@ def plot_saturation(
     for i, (label, values) in enumerate(series.items()):
         _layer_line(ax, i, label, 100 * np.asarray(values, dtype=float))
     ax.set_ylim(-3, 103)
-    ax.set_xlabel("Capa l (1 = junto a la entrada)")
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    _finish_axes(ax, xlabel=LAYER_LABEL, ylabel=ylabel, title=title)
     return fig
 
 
@@ -254,8 +247,8 @@ def plot_spectrum(
                 markersize=5, linewidth=1.8, **st)
         lo, hi = np.percentile(v, [5, 95], axis=0)
         ax.fill_between(rank, lo, hi, color=st["color"], alpha=0.15, linewidth=0)
-    _finish_log_axes(ax, xlabel="Valor singular k (de mayor a menor)",
-                     ylabel=r"$s_k$ de $\partial h_L / \partial x$", title=title)
+    _finish_axes(ax, xlabel="Valor singular k (de mayor a menor)",
+                 ylabel=r"$s_k$ de $\partial h_L / \partial x$", title=title, log=True)
     return fig
 
 
@@ -280,8 +273,8 @@ def plot_training(
                 markevery=max(1, step.size // 8), markersize=5, linewidth=1.8, **style(i))
     if chance is not None:
         ax.axhline(chance, color="0.4", linewidth=1, linestyle=":", label=f"azar ({chance:.2f})")
-    _finish_log_axes(ax, xlabel="Paso de descenso de gradiente",
-                     ylabel="Pérdida de entrenamiento", title=title)
+    _finish_axes(ax, xlabel="Paso de descenso de gradiente", ylabel="Pérdida de entrenamiento",
+                 title=title, log=True)
     return fig
 
 
