@@ -99,9 +99,19 @@ A11Y = """\
 """
 
 
-def _verified(data: bytes, integrity: str) -> bool:
+def npm_tarball(url: str, integrity: str) -> tarfile.TarFile:
+    """Descarga un paquete del registro de npm y comprueba su suma ``integrity`` (p. ej. sha512).
+
+    Raises:
+        OSError: si no se puede descargar.
+        ValueError: si la suma no coincide con la fijada.
+    """
+    with urllib.request.urlopen(url, timeout=120) as response:
+        data = response.read()
     algo, digest = integrity.split("-", 1)
-    return base64.b64encode(hashlib.new(algo, data).digest()).decode() == digest
+    if base64.b64encode(hashlib.new(algo, data).digest()).decode() != digest:
+        raise ValueError(f"La suma de {url} no coincide con la fijada ({integrity}).")
+    return tarfile.open(fileobj=io.BytesIO(data))
 
 
 def fetch(root: Path) -> Path:
@@ -115,16 +125,15 @@ def fetch(root: Path) -> Path:
         if target.exists():
             continue
         try:
-            with urllib.request.urlopen(url, timeout=120) as response:
-                data = response.read()
+            tar = npm_tarball(url, integrity)
         except OSError as err:
             raise ExtensionError(
                 f"No se pudo descargar {url} del registro de npm ({err}). Sin este archivo, "
                 "los widgets del libro no se verían sin conexión."
             ) from err
-        if not _verified(data, integrity):
-            raise ExtensionError(f"La suma de {url} no coincide con la fijada ({integrity}).")
-        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        except ValueError as err:
+            raise ExtensionError(str(err)) from err
+        with tar:
             target.write_bytes(tar.extractfile(member).read())
             if name == "embed-amd.js":
                 fonts = root / ASSETS / "fonts"
