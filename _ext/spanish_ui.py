@@ -55,6 +55,9 @@ UI = {
     'title="Abrir un problema"': 'title="Abrir una incidencia"',
     ">Repository<": ">Repositorio<",
     ">Open issue<": ">Abrir una incidencia<",
+    # el botón que despliega una celda oculta (las soluciones): su nombre accesible es su
+    # texto visible («Mostrar la solución del ejercicio 1»), no una etiqueta en inglés
+    '<summary aria-label="Toggle hidden content">': "<summary>",
     'title="página anterior"': 'title="Página anterior"',
     'title="siguiente página"': 'title="Página siguiente"',
 }

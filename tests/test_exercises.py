@@ -7,7 +7,42 @@ import pytest
 import vgcourse as vg
 from vgcourse.exercises import EXERCISES
 
-GOOD_AND_BAD = {
+# (respuesta correcta, respuesta incorrecta) de cada ejercicio, por capítulo
+# capítulo 1: σ' = σ(1 − σ) y σ(0) = 1/2; la predicción del capítulo 2 (χ₁^(19/2)) para el
+# cociente medido; la respuesta ingenua 4⁻¹⁹ (solo σ' ≤ 1/4, sin los pesos) queda fuera
+CHAPTER_1 = {
+    "sigmoide_derivada_0": (0.5 * (1 - 0.5), 0.5),
+    "sigmoide_cota_10": (0.25**10, 0.25),
+    "sigmoide_20_capas": (vg.chi1("sigmoid", sigma_w2=1.0) ** (19 / 2), 0.25**19),
+}
+# capítulo 2: q* = 0 y tanh'(0) = 1 dan χ₁ = σ_w²; las predicciones χ₁^(Δl/2) para los
+# cocientes medidos; las respuestas incorrectas olvidan la raíz (χ₁ en lugar de √χ₁)
+_CHI_TANH_BIAS = vg.chi1("tanh", sigma_w2=1.0, sigma_b2=0.05)
+CHAPTER_2 = {
+    "tanh_estandar_factor": (1 / 3**0.5, 1 / 3),
+    "tanh_sesgo_cociente": (_CHI_TANH_BIAS**15, _CHI_TANH_BIAS**30),
+    "relu_gemelo_cociente": ((2.5 / 2) ** (29 / 2), (2.5 / 2) ** 29),
+}
+# capítulo 3: GELU'(0) = Φ(0) = 1/2; el límite de la sigmoide en forma cerrada
+# (σ(1 − σ) = 0.1 · 1/4); √(1/2) por capa: 2·ln 10 / ln 2 capas por factor 10
+_SIGMOID_EDGE = math.log((1 + math.sqrt(0.9)) / (1 - math.sqrt(0.9)))
+CHAPTER_3 = {
+    "gelu_derivada_0": (0.5, 1.0),
+    "sigmoide_saturada_normal": (math.erfc(_SIGMOID_EDGE / math.sqrt(2)), 0.069),
+    "relu_xavier_decada": (2 * math.log(10) / math.log(2), math.log(10) / math.log(2)),
+}
+CHAPTER_5 = {
+    # (‖∂L/∂W_1‖/‖W_1‖)/(‖∂L/∂W_20‖/‖W_20‖) medido a mano más abajo; un factor 10 no vale
+    "din_primer_paso": (None, None),
+    # Adam, primer paso: m̂ = g, v̂ = g² → η·g/(|g| + ε)
+    "adam_epsilon": (1e-3 * 1e-12 / (1e-12 + 1e-8), 1e-3),
+}
+CHAPTER_6 = {
+    "he_varianza": (2 / 128, 1 / 128),
+    "borde_caos_tanh": (None, 2.0 + 0.1),  # la buena se busca con chi1 más abajo
+    "escala_profundidad": (None, 1.0),
+}
+CHAPTER_4 = {
     "relu_muertas": (0.5, 0.2),
     "leaky_critico": (2 / (1 + 0.01**2), 1.0),
     "xavier_varianza": (2 / (256 + 64), 1 / 256),
@@ -16,11 +51,55 @@ GOOD_AND_BAD = {
     "bn_saturacion": (0.069, 0.3),
     "bn_explota": ("mayor", "menor"),
 }
+GOOD_AND_BAD = {**CHAPTER_1, **CHAPTER_2, **CHAPTER_3, **CHAPTER_4, **CHAPTER_5, **CHAPTER_6}
+
+
+def _first_step_ratio():
+    """El cociente del primer paso de SGD, sin pasar por el juez: pesos y gradientes a mano."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from vgcourse.networks import forward_core, loss_fn
+
+    data = vg.load_digits(seed=0)
+    params = vg.init_mlp(jax.random.key(0), depth=20, width=64, n_in=64, n_out=10,
+                         init="standard")
+
+    def objective(p):
+        out, _ = forward_core(p, data.x_train, None, None, jnp.asarray(1.0), activation="sigmoid",
+                              residual=False, batchnorm=False, collect=False)
+        return loss_fn(out, data.y_train, "cross_entropy")
+
+    g = jax.grad(objective)(params)
+    rel = lambda W, dW: np.linalg.norm(dW) / np.linalg.norm(W)  # noqa: E731
+    first = rel(params["input"]["W"], g["input"]["W"])
+    last = rel(params["hidden"]["W"][-1], g["hidden"]["W"][-1])
+    return float(first / last)
+
+
+def _bisect(f, lo, hi, n=60):
+    for _ in range(n):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if f(mid) < 0 else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+INDEPENDENT = {  # respuestas buenas calculadas por otro camino que el del juez
+    "din_primer_paso": _first_step_ratio,
+    "borde_caos_tanh": lambda: _bisect(lambda w: vg.chi1("tanh", sigma_w2=w, sigma_b2=0.1) - 1,
+                                       1.0, 4.0),
+    "escala_profundidad": lambda: -1 / math.log(vg.chi1("tanh", sigma_w2=1.5, sigma_b2=0.05)),
+}
 
 
 @pytest.mark.parametrize("name", sorted(GOOD_AND_BAD))
 def test_reference_answer_passes_and_wrong_one_fails(name):
     good, bad = GOOD_AND_BAD[name]
+    if good is None:
+        good = INDEPENDENT[name]()
+    if bad is None:
+        bad = 10 * good  # un orden de magnitud fuera
     ok = vg.check(name, good)
     assert ok.correct is True and ok.message.startswith("✔ Correcto")
     ko = vg.check(name, bad)
@@ -48,5 +127,6 @@ def test_every_exercise_is_covered_and_prompts_without_answer():
 def test_bad_inputs_are_explained_in_spanish():
     assert "debe ser un número" in vg.check("xavier_varianza", "mucho").message
     assert '"mayor" o "menor"' in vg.check("bn_explota", 3).message
+    assert "número positivo" in vg.check("sigmoide_20_capas", -1e-12).message
     with pytest.raises(ValueError, match="Los valores válidos son"):
         vg.check("no_existe", 1)

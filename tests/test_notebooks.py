@@ -138,11 +138,31 @@ def test_figures_have_alt_text_caption_and_unique_name(name):
 def test_each_widget_follows_a_static_figure_and_is_not_compared(name):
     cells = code_cells(load(name))
     widget_cells = [i for i, c in enumerate(cells) if "gradient_explorer(" in c.source]
-    assert widget_cells, "cada capítulo tiene al menos un explorador"
     for i in widget_cells:
         assert "nbval-ignore-output" in cells[i].metadata.get("tags", [])
         before = cells[i - 1] if cells[i - 1].get("outputs") else cells[i - 2]
         assert "plot_explorer(" in before.source and "figure" in before.metadata.get("mystnb", {})
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_each_chapter_has_a_kernel_free_player(name):
+    """Interactividad en el libro sin núcleo: al menos un reproductor (vgcourse.animation)
+    por capítulo, completo (todos sus fotogramas), sin identificadores aleatorios y con nbval
+    comparando su resumen de texto (los fotogramas, como las demás imágenes, no se comparan)."""
+    players = []
+    for cell in code_cells(load(name)):
+        for out in cell.get("outputs", []):
+            html = out.get("data", {}).get("text/html", "")
+            if 'class="animation"' in html:
+                players.append(html)
+                assert out["data"]["text/plain"].startswith("Reproductor «")
+                assert "nbval-ignore-output" not in cell.metadata.get("tags", [])
+    assert players, "el capítulo no tiene ningún reproductor sin núcleo"
+    for html in players:
+        n = int(re.search(r"new Array\((\d+)\)", html)[1])
+        assert len(re.findall(r'frames\[\d+\] = "data:image/png', html)) == n >= 2
+        assert not re.search(r"[0-9a-f]{32}", html), "identificador aleatorio en el reproductor"
+        assert "https://" not in html and 'alt="' in html
 
 
 def test_colab_links_in_the_built_site():

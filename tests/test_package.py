@@ -16,7 +16,7 @@ from vgcourse import plots  # noqa: E402
 
 def test_import_has_no_side_effects_and_core_has_no_matplotlib():
     code = (
-        "import sys, jax, vgcourse, vgcourse.sweeps, vgcourse.theory;"
+        "import sys, jax, vgcourse, vgcourse.sweeps, vgcourse.theory, vgcourse.dynamics;"
         "assert not jax.config.jax_enable_x64, 'x64 activado al importar';"
         "assert 'matplotlib' not in sys.modules, 'el núcleo importa matplotlib';"
         "assert 'ipywidgets' not in sys.modules;"
@@ -102,3 +102,36 @@ def test_glue_rounds_floats_to_six_significant_digits(monkeypatch):
     vg.glue("c", 7)
     assert seen == {"a": 0.224318, "b": 4.74123e-17, "c": 7}
     assert type(seen["b"]) is float
+
+
+def test_layer_heatmaps_share_one_log_scale_and_grey_out_underflow():
+    step = np.arange(0, 50, 10)
+    a = np.outer(np.ones(5), np.logspace(-12, 0, 8))
+    b = a.copy()
+    b[:, 0] = np.nan  # una capa sin medida
+    fig = plots.plot_layer_heatmaps({"A": (step, a), "B": (step, b), "C": (step, a * 10)})
+    meshes = [ax.collections[0] for ax in fig.axes[:3]]  # los paneles (después, la barra)
+    assert len(meshes) == 3
+    norms = {(m.norm.vmin, m.norm.vmax) for m in meshes}
+    assert norms == {(1e-12, 10.0)}  # la misma escala en todos los paneles
+    assert type(meshes[0].norm).__name__ == "LogNorm"
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "B\n(gris: 5 celdas en underflow)" in titles
+    assert sum(not ax.get_visible() for ax in fig.axes) == 1  # el cuarto hueco, oculto
+    plt.close(fig)
+
+
+def test_phase_diagram_draws_theory_critical_line_and_measured_points():
+    w, b = np.linspace(0.5, 3, 6), np.linspace(0, 0.3, 4)
+    _, chi = vg.phase_diagram("tanh", w, b)
+    crit_b = np.linspace(0, 0.3, 5)
+    fig = plots.plot_phase_diagram(
+        w, b, chi, critical=(crit_b, vg.critical_sigma_w2("tanh", crit_b)),
+        measured=([0.6, 2.5], [0.0, 0.1], [0.6, 1.2]))
+    ax = fig.axes[0]
+    (line,) = [ln for ln in ax.get_lines() if "crítica" in ln.get_label()]
+    np.testing.assert_allclose(line.get_xdata()[0], 1.0, atol=1e-6)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["línea crítica $\\chi_1 = 1$", "medido, $\\chi_1 < 1$", "medido, $\\chi_1 > 1$"]
+    assert ax.get_xlabel().startswith("$\\sigma_w^2$")
+    plt.close(fig)

@@ -125,6 +125,10 @@ ENGLISH_UI = [
     "Download this page", "Download source", "Fullscreen", "Print to PDF", "Source repositor",
     "Contents", "previous page", "next page", "Back to top", "Skip to main content",
     "By the", "Copy to clipboard", "pagina", "Abrir un problema",
+    # las celdas plegadas (soluciones) y los reproductores sin núcleo
+    "Toggle hidden", "Decrease speed", "Increase speed", "First frame", "Last frame",
+    "Previous frame", "Next frame", "Play backwards", "Repetition mode", "Loop",
+    "Reflect",
 ]
 # «Glorot and Bengio [2010]», «Glorot and Bengio, 2010» (citas) o «…, and Jian Sun»
 # (bibliografía, tres autores o más): un «and» entre autores sin traducir. Los nombres de
@@ -315,9 +319,28 @@ def exercise_players(tab) -> int:
 
 @pytest.mark.parametrize("page", [str(p.relative_to(SITE)) for p in pages()] or ["(sin sitio)"])
 def test_kernel_free_players_respond(browser_base, page):
-    """Las figuras interactivas sin núcleo responden a sus controles (si la página las tiene)."""
+    """Las figuras interactivas sin núcleo responden a sus controles; cada capítulo tiene al
+    menos una."""
     browser, base = browser_base
     tab = browser.new_page()
     tab.goto(base + page, wait_until="load")
-    exercise_players(tab)
+    n = exercise_players(tab)
     tab.close()
+    if page.startswith("chapters/"):
+        assert n >= 1, f"{page}: ningún reproductor sin núcleo"
+
+
+@needs_site
+def test_solutions_are_folded_in_every_chapter():
+    """Las soluciones de los ejercicios salen plegadas (un <details> cerrado) con el botón
+    «Mostrar la solución del ejercicio N», y dentro está la comprobación que las valida."""
+    chapters = [p for p in pages() if p.parent.name == "chapters"]
+    assert len(chapters) >= 6
+    for page in chapters:
+        html = page.read_text(encoding="utf-8")
+        folded = re.findall(r'<details class="admonition hide[^"]*">(.*?)</details>', html, re.S)
+        solutions = [f for f in folded if "Mostrar la solución del ejercicio" in f]
+        assert len(solutions) >= 2, page.name
+        for block in solutions:
+            assert "vg</span><span class=\"o\">.</span><span class=\"n\">check" in block
+            assert "✔ Correcto" in block, page.name

@@ -133,3 +133,79 @@ def test_batchnorm_explosion_matches_large_batch_estimate(name):
     slope = -np.polyfit(layers, np.log(g[layers - 1]), 1)[0]
     assert slope == pytest.approx(0.5 * np.log(vg.batchnorm_chi1(name)), abs=0.012)
     assert slope > 0.01  # crece hacia la entrada: explota
+
+
+# --- diagrama de fases y línea crítica ------------------------------------------------
+
+PHASE_POINTS = [  # (activación, σ_w², σ_b²): ordenada, crítica, caótica, con y sin sesgo
+    ("tanh", 0.5, 0.0), ("tanh", 1.5, 0.05), ("tanh", 2.5, 0.05), ("tanh", 4.0, 0.3),
+    ("tanh", 2.0, 0.0), ("sigmoid", 1.0, 0.0), ("sigmoid", 16.0, 0.1), ("relu", 1.0, 0.1),
+    ("gelu", 2.0, 0.0), ("elu", 1.5, 0.05),
+]
+
+
+@pytest.mark.parametrize("act,s_w2,s_b2", PHASE_POINTS)
+def test_phase_diagram_matches_the_scalar_theory(act, s_w2, s_b2):
+    """La versión vectorizada (bisección en ln q, en JAX) da el mismo q* y χ₁ que
+    fixed_point_q y chi1 (búsqueda geométrica y bisección escalar)."""
+    from vgcourse.theory import phase_diagram
+
+    q, chi = phase_diagram(act, [s_w2], [s_b2])
+    q_ref = vg.fixed_point_q(act, sigma_w2=s_w2, sigma_b2=s_b2)
+    if q_ref < 1e-12:
+        assert q[0, 0] == 0.0
+    else:
+        np.testing.assert_allclose(q[0, 0], q_ref, rtol=1e-9)
+    np.testing.assert_allclose(chi[0, 0], vg.chi1(act, sigma_w2=s_w2, sigma_b2=s_b2), rtol=1e-9)
+
+
+def test_phase_diagram_shape_and_relu_degenerate_cases():
+    from vgcourse.theory import phase_diagram
+
+    q, chi = phase_diagram("tanh", np.linspace(0.5, 3, 7), [0.0, 0.1, 0.2])
+    assert q.shape == chi.shape == (3, 7)
+    assert np.all(np.diff(chi, axis=1) > 0)  # χ₁ crece con σ_w² a σ_b² fijo
+    # ReLU: mapa lineal sin sesgo; con σ_w² = 2 todo q es punto fijo (q* = 1 por convenio,
+    # como fixed_point_q), con σ_w² > 2 o con sesgo y σ_w² = 2 la varianza no tiene límite
+    q, chi = phase_diagram("relu", [1.0, 2.0, 3.0], [0.0, 0.1])
+    np.testing.assert_allclose(q[0], [0.0, 1.0, np.inf])
+    np.testing.assert_allclose(chi[0, :2], [0.5, 1.0], rtol=1e-12)
+    assert np.isnan(chi[0, 2]) and np.isnan(chi[1, 1]) and np.isinf(q[1, 1])
+    np.testing.assert_allclose(q[1, 0], 0.2, rtol=1e-9)  # q = q/2 + 0.1
+
+
+def test_critical_line_has_chi_one_and_starts_at_xavier():
+    from vgcourse.theory import critical_sigma_w2
+
+    b = np.array([0.0, 0.05, 0.1, 0.3])
+    w = critical_sigma_w2("tanh", b)
+    np.testing.assert_allclose(w[0], 1.0, atol=1e-6)  # sin sesgo: tanh'(0) = 1 → σ_w² = 1
+    assert np.all(np.diff(w) > 0)  # el sesgo desplaza la línea crítica a la derecha
+    for s_b2, s_w2 in zip(b[1:], w[1:]):
+        np.testing.assert_allclose(vg.chi1("tanh", sigma_w2=s_w2, sigma_b2=s_b2), 1.0, atol=1e-9)
+    # fuera del intervalo de búsqueda no hay línea: NaN, no un número inventado
+    assert np.isnan(critical_sigma_w2("tanh", [0.1], bracket=(0.1, 0.5))[0])
+
+
+def test_phase_diagram_errors_are_in_spanish():
+    from vgcourse.theory import phase_diagram
+
+    with pytest.raises(ValueError, match="sigma_w2s"):
+        phase_diagram("tanh", [-1.0], [0.0])
+    with pytest.raises(ValueError, match="Los valores válidos son"):
+        phase_diagram("tanhh", [1.0], [0.0])
+
+
+def test_measured_chi_matches_the_phase_diagram_in_a_wide_net():
+    """Un punto del diagrama, medido: tanh caótica con sesgo, anchura 512, 4 semillas."""
+    from vgcourse.theory import phase_diagram
+
+    s_w2, s_b2, depth = 2.5, 0.05, 30
+    r = vg.gradient_sweep(seeds=range(4), depths=depth, activations="tanh", inits="normal",
+                          width=512, n_in=512, batch=16, gain=np.sqrt(s_w2),
+                          bias_std=np.sqrt(s_b2))
+    log_dz = np.log(r.preact_norm[0, 0, :, 0]).mean(axis=0)
+    layers = np.arange(5, 26)
+    slope = -np.polyfit(layers, log_dz[layers - 1], 1)[0]
+    chi = phase_diagram("tanh", [s_w2], [s_b2])[1][0, 0]
+    assert abs(slope - 0.5 * np.log(chi)) < 0.01  # unas 5/anchura por capa (science, hecho 10)

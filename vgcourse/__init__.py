@@ -47,7 +47,16 @@ from vgcourse.networks import (
 from vgcourse.precision import enable_x64, float64, x64_enabled
 from vgcourse.report import glue, html_table
 from vgcourse.sweeps import SweepResult, gradient_sweep, problem
-from vgcourse.theory import batchnorm_chi1, chi1, depth_scale, fixed_point_q, q_sequence, variance_map
+from vgcourse.theory import (
+    batchnorm_chi1,
+    chi1,
+    critical_sigma_w2,
+    depth_scale,
+    fixed_point_q,
+    phase_diagram,
+    q_sequence,
+    variance_map,
+)
 from vgcourse.training import GridResult, TrainingHistory, train, train_lr_grid
 
 __version__ = "0.1.0"
@@ -72,6 +81,7 @@ __all__ = [
     "check",
     "chain_grad",
     "chi1",
+    "critical_sigma_w2",
     "depth_of",
     "depth_scale",
     "derivative",
@@ -92,6 +102,7 @@ __all__ = [
     "layers_from_params",
     "load_digits",
     "params_from_layers",
+    "phase_diagram",
     "problem",
     "q_sequence",
     "random_batch",

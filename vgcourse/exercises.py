@@ -12,7 +12,9 @@ se calculan solo al comprobar una respuesta, así que los cuadernos no pagan su 
 
 from __future__ import annotations
 
+import functools
 import math
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,11 +22,13 @@ import jax
 import numpy as np
 
 from vgcourse._validation import check_choice
-from vgcourse.activations import saturation_bounds
-from vgcourse.gradients import layer_gradients, layer_statistics
+from vgcourse.activations import derivative, saturation_bounds
+from vgcourse.datasets import load_digits
+from vgcourse.gradients import layer_gradients, layer_statistics, layer_weight_norms
 from vgcourse.initializers import sigma_w2
+from vgcourse.networks import init_mlp
 from vgcourse.sweeps import problem
-from vgcourse.theory import chi1
+from vgcourse.theory import chi1, critical_sigma_w2, depth_scale
 
 __all__ = ["EXERCISES", "Feedback", "check"]
 
@@ -128,7 +132,8 @@ def _bn_explodes(answer):
     return answer == ref, f"medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_50‖ = {ratio:.3g}"
 
 
-EXERCISES: dict[str, Exercise] = {
+#: ejercicios del capítulo 4
+CHAPTER_4: dict[str, Exercise] = {
     "relu_muertas": Exercise(
         "En una red ReLU inicializada con He, ¿qué fracción de las preactivaciones de una capa "
         "tiene derivada 0?", _dead_fraction,
@@ -162,16 +167,234 @@ EXERCISES: dict[str, Exercise] = {
 }
 
 
+def _positive_log10(answer) -> float:
+    """log10 de una respuesta que es un cociente de normas (positivo)."""
+    value = _number(answer)
+    if not value > 0 or not math.isfinite(value):
+        raise TypeError(f"Un cociente entre dos normas es un número positivo; se recibió {value!r}.")
+    return math.log10(value)
+
+
+def _sigmoid_slope_at_zero(answer):
+    ref = float(derivative("sigmoid")(0.0))
+    return _close(_number(answer), ref, 0.01), f"σ'(0) = σ(0)·(1 − σ(0)) = {ref:.4f}"
+
+
+def _sigmoid_product_bound(answer):
+    grid = np.linspace(-10.0, 10.0, 20001)  # incluye z = 0, donde σ' es máxima
+    peak = float(np.max(np.asarray(derivative("sigmoid")(grid))))
+    ref = peak**10
+    ok = _close(_number(answer), ref, 0.02)
+    return ok, f"como mucho (máx. σ')¹⁰ = {peak:.4f}¹⁰ = {ref:.3g}"
+
+
+def _sigmoid_depth_ratio(answer):
+    params, x, y = problem(0, depth=20, width=256, n_in=64, batch=64, init="xavier_normal")
+    dz = np.asarray(layer_gradients(params, x, y, activation="sigmoid").preact_norm)
+    ratio = float(dz[0] / dz[-1])
+    ok = abs(_positive_log10(answer) - math.log10(ratio)) <= 0.5  # medio orden de magnitud
+    return ok, f"medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_20‖ = {ratio:.2g}"
+
+
+def _tanh_standard_factor(answer):
+    ref = math.sqrt(chi1("tanh", sigma_w2=sigma_w2("standard", 256, 256)))
+    ok = _close(_number(answer), ref, 0.02)
+    return ok, f"√χ₁ = {ref:.4f} por capa hacia la entrada (χ₁ = σ_w²·tanh'(0)² con q* = 0)"
+
+
+def _tanh_bias_ratio(answer):
+    params, x, y = problem(0, depth=50, width=256, n_in=256, batch=64, init="xavier_normal",
+                           bias_std=math.sqrt(0.05))
+    dz = np.asarray(layer_gradients(params, x, y, activation="tanh").preact_norm)
+    ratio = float(dz[9] / dz[39])
+    ok = abs(_positive_log10(answer) - math.log10(ratio)) <= 0.3
+    return ok, f"medido: ‖∂L/∂Z_10‖ / ‖∂L/∂Z_40‖ = {ratio:.3g}"
+
+
+def _relu_exploding_ratio(answer):
+    params, x, y = problem(0, depth=30, width=256, n_in=256, batch=64, init="he_normal",
+                           gain=math.sqrt(2.5 / 2))  # σ_w² = 2.5
+    dz = np.asarray(layer_gradients(params, x, y, activation="relu").preact_norm)
+    ratio = float(dz[0] / dz[-1])
+    ok = abs(_positive_log10(answer) - math.log10(ratio)) <= 0.3
+    return ok, f"medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_30‖ = {ratio:.3g}"
+
+
+def _gelu_slope_at_zero(answer):
+    ref = float(derivative("gelu")(0.0))
+    ok = _close(_number(answer), ref, 0.01)
+    return ok, (f"GELU'(0) = Φ(0) = {ref:.4f}; con He, cerca de 0, χ₁ → 2·{ref:g}² = "
+                f"{2 * ref**2:g}: la fase ordenada")
+
+
+def _sigmoid_saturated_share(answer):
+    _, hi = saturation_bounds("sigmoid")
+    ref = math.erfc(hi / math.sqrt(2))  # P(|z| > hi) con z ~ N(0, 1)
+    ok = _close(_number(answer), ref, 0.03)
+    return ok, f"P(|z| > {hi:.3f}) con z ~ N(0, 1) = {ref:.3g}"
+
+
+def _relu_xavier_decade(answer):
+    chi = chi1("relu", sigma_w2=sigma_w2("xavier_normal", 256, 256), q=1.0)
+    ref = math.log(10) / (-0.5 * math.log(chi))
+    ok = _close(_number(answer), ref, 0.03)
+    return ok, f"√χ₁ = {math.sqrt(chi):.4f} por capa: la norma se divide por 10 cada {ref:.2f} capas"
+
+
+#: ejercicios del capítulo 1
+CHAPTER_1: dict[str, Exercise] = {
+    "sigmoide_derivada_0": Exercise(
+        "¿Cuánto vale la derivada de la sigmoide en z = 0, σ'(0)?", _sigmoid_slope_at_zero,
+        "σ'(z) = σ(z)·(1 − σ(z)); ¿cuánto vale σ(0)?"),
+    "sigmoide_cota_10": Exercise(
+        "En una red sigmoide de 10 capas, ¿cuál es el mayor valor que puede tomar el producto "
+        "σ'(z_1)·σ'(z_2)···σ'(z_10) de las derivadas de sus activaciones?", _sigmoid_product_bound,
+        "Cada factor es, como mucho, el valor máximo de σ'. ¿Dónde lo alcanza σ' y cuánto vale?"),
+    "sigmoide_20_capas": Exercise(
+        "Red sigmoide de 20 capas con Xavier (anchura 256, entradas de dimensión 64, lote de 64 "
+        "ejemplos, semilla 0): ¿de qué orden de magnitud es ‖∂L/∂Z_1‖ / ‖∂L/∂Z_20‖?",
+        _sigmoid_depth_ratio,
+        "En la sección «Impacto», el gradiente de la red sigmoide con Xavier se hace algo más de "
+        "4 veces más pequeño en cada capa hacia la entrada (el factor exacto está en el texto). "
+        "¿Cuántos pasos hay de la capa 20 a la capa 1?"),
+}
+
+#: ejercicios del capítulo 2
+CHAPTER_2: dict[str, Exercise] = {
+    "tanh_estandar_factor": Exercise(
+        "Red tanh con la inicialización estándar (σ_w² = 1/3) y sin sesgos: ¿por qué factor se "
+        "multiplica ‖∂L/∂Z_l‖ cada vez que se baja una capa hacia la entrada?", _tanh_standard_factor,
+        "El cuadrado del gradiente se multiplica por χ₁ en cada capa, así que la norma lo hace por "
+        "√χ₁. Sin sesgos y con σ_w² < 1, el punto fijo es q* = 0: ¿cuánto vale tanh'(0)?"),
+    "tanh_sesgo_cociente": Exercise(
+        "Red tanh de 50 capas con Xavier (σ_w² = 1), sesgos con σ_b² = 0.05, anchura 256 y "
+        "semilla 0: ¿cuánto vale ‖∂L/∂Z_10‖ / ‖∂L/∂Z_40‖?", _tanh_bias_ratio,
+        "De la capa 40 a la 10 hay 30 pasos, y en cada uno la norma se multiplica por √χ₁. "
+        "Calcula χ₁ con vg.chi1(\"tanh\", sigma_w2=1.0, sigma_b2=0.05)."),
+    "relu_gemelo_cociente": Exercise(
+        "Red ReLU de 30 capas con σ_w² = 2.5, anchura 256 y semilla 0: ¿cuántas veces mayor es "
+        "‖∂L/∂Z_1‖ que ‖∂L/∂Z_30‖?", _relu_exploding_ratio,
+        "Con ReLU, χ₁ = σ_w²/2, y la norma se multiplica por √χ₁ en cada paso hacia la entrada. "
+        "¿Cuántos pasos hay de la capa 30 a la capa 1?"),
+}
+
+#: ejercicios del capítulo 3
+CHAPTER_3: dict[str, Exercise] = {
+    "gelu_derivada_0": Exercise(
+        "¿Cuánto vale la derivada de GELU en z = 0?", _gelu_slope_at_zero,
+        "GELU(z) = z·Φ(z), con Φ la función de distribución de la normal estándar: aplica la "
+        "regla del producto en z = 0."),
+    "sigmoide_saturada_normal": Exercise(
+        "Si las preactivaciones siguen una normal N(0, 1), ¿qué fracción cae en la región saturada "
+        "de la sigmoide (|z| > 3.637)?", _sigmoid_saturated_share,
+        "Es la probabilidad de las dos colas de una normal estándar más allá de 3.637 "
+        "(vg.saturation_bounds(\"sigmoid\") da el límite exacto)."),
+    "relu_xavier_decada": Exercise(
+        "Red ReLU con Xavier (σ_w² = 1): ¿cada cuántas capas, hacia la entrada, se divide por 10 "
+        "la norma ‖∂L/∂Z_l‖? (No tiene por qué ser un número entero.)", _relu_xavier_decade,
+        "Cada capa multiplica la norma por √χ₁, con χ₁ = σ_w²·E[φ'(z)²]: ¿qué fracción de las "
+        "unidades ReLU tiene φ' = 1? Después, busca n con (√χ₁)ⁿ = 1/10."),
+}
+
+
+def _log_close(value: float, reference: float, decades: float) -> bool:
+    return value > 0 and abs(math.log10(value) - math.log10(reference)) <= decades
+
+
+@functools.lru_cache(maxsize=1)
+def _first_step_ratio() -> float:
+    # la red de partida de los capítulos 4 y 5: un paso de SGD mueve W_l en η‖∂L/∂W_l‖
+    data = load_digits(seed=0)
+    params = init_mlp(jax.random.key(0), depth=20, width=64, n_in=64, n_out=10, init="standard")
+    g = layer_gradients(params, data.x_train, data.y_train, activation="sigmoid",
+                        loss="cross_entropy")
+    w = layer_weight_norms(params)[0]
+    return float((g.weight_norm[0] / w[0]) / (g.weight_norm[-1] / w[-1]))
+
+
+def _first_step(answer):
+    ref = _first_step_ratio()
+    ok = _log_close(_number(answer), ref, math.log10(2))
+    return ok, f"medido en la red de partida: {ref:.2g}"
+
+
+def _adam_epsilon(answer):
+    import optax  # noqa: PLC0415 (solo al comprobar este ejercicio)
+
+    opt = optax.adam(1e-3)
+    grad = np.array([1e-12])
+    updates, _ = opt.update(grad, opt.init(np.zeros(1)))
+    ref = float(abs(updates[0]))
+    ok = _close(abs(_number(answer)), ref, 0.02)
+    return ok, f"optax.adam da un paso de {ref:.4g}, {1e-3 / ref:.0f} veces menor que η = 0.001"
+
+
+#: ejercicios del capítulo 5
+CHAPTER_5: dict[str, Exercise] = {
+    "din_primer_paso": Exercise(
+        "En la red de partida, ¿cuál es el cociente entre el cambio relativo de la capa 1 y el "
+        "de la capa 20 en el primer paso de SGD?", _first_step,
+        "El cambio relativo de la capa l es η‖∂L/∂W_l‖/‖W_l‖: η se cancela. Mide "
+        "‖∂L/∂W_l‖ con vg.layer_gradients y ‖W_l‖ con vg.layers_from_params."),
+    "adam_epsilon": Exercise(
+        "Con optax.adam(1e-3) (ε = 1e-8), ¿cuánto cambia en el primer paso un peso cuyo "
+        "gradiente vale 1e-12?", _adam_epsilon,
+        "En el primer paso, Adam mueve cada peso η·g/(|g| + ε). Compara |g| con ε."),
+}
+
+def _he_variance(answer):
+    ref = sigma_w2("he_normal", 128, 128) / 128
+    return _close(_number(answer), ref, 0.02), f"Var(W) = σ_w²/fan_in = {ref:.6f}"
+
+
+def _tanh_edge_of_chaos(answer):
+    ref = float(critical_sigma_w2("tanh", [0.1])[0])
+    ok = _close(_number(answer), ref, 0.01)
+    return ok, f"σ_w² crítico con σ_b² = 0.1: {ref:.4f}"
+
+
+def _tanh_depth_scale(answer):
+    ref = depth_scale(chi1("tanh", sigma_w2=1.5, sigma_b2=0.05))
+    ok = _close(_number(answer), ref, 0.03)
+    return ok, f"ξ = 1/|ln χ₁| = {ref:.2f} capas"
+
+
+#: ejercicios del capítulo 6
+CHAPTER_6: dict[str, Exercise] = {
+    "he_varianza": Exercise(
+        "¿Qué varianza Var(W_ij) da la inicialización de He a una capa con fan_in = 128?",
+        _he_variance, "He: Var(W) = 2/fan_in."),
+    "borde_caos_tanh": Exercise(
+        "Con tanh y σ_b² = 0.1, ¿qué σ_w² da χ₁ = 1 (el borde del caos)?", _tanh_edge_of_chaos,
+        "Busca σ_w² con vg.chi1('tanh', sigma_w2=..., sigma_b2=0.1) = 1 (por bisección, o con "
+        "critical_sigma_w2 de vgcourse.theory); en la figura del diagrama de fases está entre 1.9 y 2.1."),
+    "escala_profundidad": Exercise(
+        "Con tanh, σ_w² = 1.5 y σ_b² = 0.05, ¿cada cuántas capas se divide por e el cuadrado de "
+        "la norma del gradiente?", _tanh_depth_scale,
+        "ξ = 1/|ln χ₁|; calcula χ₁ con vg.chi1 (incluye el sesgo)."),
+}
+
+#: todos los ejercicios del curso, por nombre
+EXERCISES: dict[str, Exercise] = {
+    **CHAPTER_1, **CHAPTER_2, **CHAPTER_3, **CHAPTER_4, **CHAPTER_5, **CHAPTER_6,
+}
+
+
+def _wrap(text: str) -> str:
+    """Líneas de 88 caracteres como mucho: la salida se lee sin desplazarse a la derecha."""
+    return "\n".join(textwrap.fill(line, 88) for line in text.split("\n"))
+
+
 def check(exercise: str, answer: object) -> Feedback:
     """Comprueba ``answer`` para el ejercicio ``exercise`` (nombres en :data:`EXERCISES`)."""
     ex = EXERCISES[check_choice("exercise", exercise, EXERCISES)]
     if answer is None:
-        return Feedback(None, f"Pregunta: {ex.question}\nEscribe tu respuesta en la variable y "
-                              "vuelve a ejecutar la celda.")
+        return Feedback(None, _wrap(f"Pregunta: {ex.question}\nEscribe tu respuesta en la "
+                                    "variable y vuelve a ejecutar la celda."))
     try:
         ok, why = ex.judge(answer)
     except TypeError as err:
-        return Feedback(False, f"✘ {err}")
+        return Feedback(False, _wrap(f"✘ {err}"))
     if ok:
-        return Feedback(True, f"✔ Correcto: {why}.")
-    return Feedback(False, f"✘ Todavía no. Pista: {ex.hint}")
+        return Feedback(True, _wrap(f"✔ Correcto: {why}."))
+    return Feedback(False, _wrap(f"✘ Todavía no. Pista: {ex.hint}"))

@@ -22,7 +22,9 @@ __all__ = [
     "plot_explorer",
     "plot_saturation",
     "plot_gradient_histograms",
+    "plot_layer_heatmaps",
     "plot_layer_norms",
+    "plot_phase_diagram",
     "plot_spectrum",
     "plot_training",
     "style",
@@ -327,4 +329,107 @@ def plot_explorer(
     if fig.get_layout_engine() is None:
         # márgenes fijos: el explorador redibuja sin el coste del diseño automático
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.88, wspace=0.25)
+    return fig
+
+
+def plot_layer_heatmaps(
+    panels: Mapping[str, tuple[Sequence[float], np.ndarray]],
+    *,
+    colorbar_label: str = r"$\|\partial L/\partial Z_l\|$",
+    title: str | None = None,
+    ncols: int = 2,
+) -> Figure:
+    """Mapas de calor capa × paso, uno por panel, con una escala de color logarítmica común.
+
+    Args:
+        panels: ``{título del panel: (pasos (T,), valores (T, L))}`` (capa 1 = columna 0).
+            Las celdas ``NaN`` (sin medida por *underflow*) se pintan en gris y se indican
+            en el título del panel.
+        colorbar_label: rótulo de la barra de color.
+        title: título general.
+        ncols: paneles por fila.
+    """
+    from matplotlib.colors import LogNorm
+
+    items = [(k, np.asarray(s, dtype=float), np.asarray(v, dtype=float))
+             for k, (s, v) in panels.items()]
+    values = np.concatenate([v.ravel() for _, _, v in items])
+    positive = values[np.isfinite(values) & (values > 0)]
+    norm = LogNorm(vmin=positive.min(), vmax=positive.max())
+    nrows = -(-len(items) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.0 * nrows), sharex=True,
+                             layout="constrained", squeeze=False)
+    cmap = plt.get_cmap("viridis").with_extremes(bad="0.75")
+    for ax, (label, step, v) in zip(axes.flat, items):
+        depth = v.shape[1]
+        # celdas centradas en cada paso registrado y en cada capa entera
+        dx = step[1] - step[0] if step.size > 1 else 1.0
+        x_edges = np.concatenate([step - dx / 2, [step[-1] + dx / 2]])
+        y_edges = np.arange(depth + 1) + 0.5
+        mesh = ax.pcolormesh(x_edges, y_edges, np.ma.masked_invalid(v.T), norm=norm, cmap=cmap,
+                             shading="flat", rasterized=True)
+        missing = int(np.isnan(v).sum())
+        ax.set_title(label if not missing else f"{label}\n(gris: {missing} celdas en underflow)",
+                     fontsize="medium")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("Capa l")
+    for ax in axes[-1]:
+        ax.set_xlabel("Paso de entrenamiento")
+    for ax in list(axes.flat)[len(items):]:
+        ax.set_visible(False)
+    fig.colorbar(mesh, ax=axes, label=colorbar_label, format=FuncFormatter(_power_of_ten))
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_phase_diagram(
+    sigma_w2s: Sequence[float],
+    sigma_b2s: Sequence[float],
+    chi: np.ndarray,
+    *,
+    critical: tuple[Sequence[float], Sequence[float]] | None = None,
+    measured: tuple[Sequence[float], Sequence[float], Sequence[float]] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Diagrama de fases (σ_w², σ_b²): ln χ₁ en color, la línea crítica y puntos medidos.
+
+    Args:
+        sigma_w2s, sigma_b2s: ejes de la malla, formas ``(W,)`` y ``(B,)``.
+        chi: χ₁ teórico ``(B, W)`` (de :func:`vgcourse.theory.phase_diagram`).
+        critical: ``(σ_b², σ_w² crítico)`` de la línea χ₁ = 1.
+        measured: ``(σ_w², σ_b², χ₁ medido)`` de redes medidas: marcadores con el mismo
+            color que la teoría (círculo: ordenada, χ₁ < 1; triángulo: caótica, χ₁ > 1).
+    """
+    from matplotlib.colors import TwoSlopeNorm
+
+    fig, ax = _axes(ax, figsize=(7, 4.5))
+    log_chi = np.log(np.asarray(chi, dtype=float))
+    # escala simétrica alrededor de ln χ₁ = 0 que satura en el 5 % más extremo: así se
+    # distinguen los colores cerca de la línea crítica, que es lo que importa
+    span = float(np.nanpercentile(np.abs(log_chi), 95))
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-span, vmax=span)
+    mesh = ax.pcolormesh(np.asarray(sigma_w2s), np.asarray(sigma_b2s), log_chi, cmap="RdBu_r",
+                         norm=norm, shading="nearest", rasterized=True)
+    fig.colorbar(mesh, ax=ax, extend="both",
+                 label=r"$\ln \chi_1$ (azul: se desvanece; rojo: explota)")
+    if critical is not None:
+        b, w = (np.asarray(a, dtype=float) for a in critical)
+        ax.plot(w, b, color="black", linewidth=2.2, label=r"línea crítica $\chi_1 = 1$")
+    if measured is not None:
+        w, b, c = (np.asarray(a, dtype=float) for a in measured)
+        for mask, marker, label in ((c < 1, "o", r"medido, $\chi_1 < 1$"),
+                                    (c >= 1, "^", r"medido, $\chi_1 > 1$")):
+            ax.scatter(w[mask], b[mask], c=np.log(c[mask]), cmap="RdBu_r", norm=norm,
+                       marker=marker, s=70, edgecolors="black", linewidths=1.0, label=label,
+                       zorder=3)
+    ax.set_xlim(min(sigma_w2s), max(sigma_w2s))
+    pad = 0.03 * (max(sigma_b2s) - min(sigma_b2s))  # los puntos con σ_b² = 0, enteros
+    ax.set_ylim(min(sigma_b2s) - pad, max(sigma_b2s))
+    ax.set_xlabel(r"$\sigma_w^2$ (varianza de los pesos × fan_in)")
+    ax.set_ylabel(r"$\sigma_b^2$ (varianza de los sesgos)")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize="small", loc="upper left")
     return fig

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -40,9 +41,11 @@ from vgcourse.activations import derivative, get_activation
 __all__ = [
     "batchnorm_chi1",
     "chi1",
+    "critical_sigma_w2",
     "depth_scale",
     "fixed_point_q",
     "gaussian_expectation",
+    "phase_diagram",
     "variance_map",
     "q_sequence",
 ]
@@ -217,3 +220,109 @@ def depth_scale(chi: float) -> float:
     """Escala de profundidad del gradiente ``1/|ln χ₁|`` (``inf`` en el borde del caos)."""
     chi = check_float("chi", chi, strictly_positive=True)
     return float("inf") if chi == 1.0 else 1.0 / abs(np.log(chi))
+
+
+# ---------------------------------------------------------------------------------------
+# Diagrama de fases: muchos (σ_w², σ_b²) a la vez
+# ---------------------------------------------------------------------------------------
+_LOG_Q_RANGE = (np.log(1e-30), np.log(1e6))  # q* por debajo de 1e-30 se trata como 0
+_BISECTIONS = 64  # intervalo de 83 en ln q → precisión relativa ~1e-17 en q*
+
+
+@functools.partial(jax.jit, static_argnames=("activation",))
+def _phase_core(sigma_w2, sigma_b2, z, w, *, activation):
+    """q* y χ₁ para arreglos (misma forma) de σ_w² y σ_b² por bisección en ln q (float64)."""
+    act = get_activation(activation)
+    dphi = derivative(act.name)
+
+    def expect(f, q):  # E[f(√q Z)] para cada q del arreglo
+        zz = jnp.reshape(z, (1,) * q.ndim + z.shape)  # sin promoción de rango implícita
+        return jnp.tensordot(f(jnp.sqrt(q)[..., None] * zz), w, axes=1)
+
+    def gap(log_q):  # F(q) = σ_w² E[φ²] + σ_b² − q
+        q = jnp.exp(log_q)
+        return sigma_w2 * expect(lambda x: jnp.square(act.fn(x)), q) + sigma_b2 - q
+
+    lo = jnp.full(sigma_w2.shape, _LOG_Q_RANGE[0])
+    hi = jnp.full(sigma_w2.shape, _LOG_Q_RANGE[1])
+    rel_lo, rel_hi = gap(lo) / jnp.exp(lo), gap(hi) / jnp.exp(hi)
+    # el mapa es la identidad (ReLU con σ_w² = 2 y σ_b² = 0): todo q es un punto fijo y,
+    # como en fixed_point_q, se toma q* = q0 = 1
+    identity = (jnp.abs(rel_lo) < 1e-10) & (jnp.abs(rel_hi) < 1e-10)
+    vanishes = (rel_lo <= 0) & ~identity  # sin punto fijo positivo: la varianza se extingue (q* = 0)
+    unbounded = (rel_hi > 0) & ~identity  # crece sin límite en el intervalo: q* = ∞
+
+    def step(_, bounds):
+        lo, hi = bounds
+        mid = 0.5 * (lo + hi)
+        up = gap(mid) > 0
+        return jnp.where(up, mid, lo), jnp.where(up, hi, mid)
+
+    lo, hi = jax.lax.fori_loop(0, _BISECTIONS, step, (lo, hi))
+    q_star = jnp.where(vanishes, 0.0, jnp.where(unbounded, jnp.inf, jnp.exp(0.5 * (lo + hi))))
+    q_star = jnp.where(identity, 1.0, q_star)
+    q_eval = jnp.where(vanishes, _Q_FLOOR, jnp.where(unbounded, 1.0, q_star))
+    chi = sigma_w2 * expect(lambda x: jnp.square(dphi(x)), q_eval)
+    return q_star, jnp.where(unbounded, jnp.nan, chi)
+
+
+def phase_diagram(activation: str, sigma_w2s, sigma_b2s) -> tuple[np.ndarray, np.ndarray]:
+    """``q*`` y ``χ₁`` en la malla ``σ_w² × σ_b²`` (la misma teoría que :func:`chi1`, vectorizada).
+
+    Args:
+        activation: nombre de la activación.
+        sigma_w2s: valores de σ_w² > 0, forma ``(W,)``.
+        sigma_b2s: valores de σ_b² ≥ 0, forma ``(B,)``.
+
+    Returns:
+        ``(q_star, chi)``, dos arreglos ``(B, W)`` (fila = σ_b², columna = σ_w²). ``q* = 0``
+        donde la varianza se extingue (χ₁ se evalúa entonces en el límite q → 0⁺, como
+        :func:`chi1`); ``q* = inf`` y ``χ₁ = nan`` donde la varianza crece sin límite
+        (por ejemplo ReLU con σ_w² > 2): ahí no hay punto fijo y χ₁ no está definido. Si
+        el mapa es la identidad (ReLU con σ_w² = 2 y σ_b² = 0), ``q* = 1`` como en
+        :func:`fixed_point_q`.
+    """
+    act = get_activation(activation)
+    ws = np.asarray([check_float("sigma_w2s", v, strictly_positive=True)
+                     for v in np.atleast_1d(sigma_w2s)])
+    bs = np.asarray([check_float("sigma_b2s", v, minimum=0.0) for v in np.atleast_1d(sigma_b2s)])
+    if ws.size == 0 or bs.size == 0:
+        raise ValueError("`sigma_w2s` y `sigma_b2s` deben tener al menos un valor.")
+    z, w = _nodes()
+    W, B = np.meshgrid(ws, bs)
+    with x64_scope():
+        q_star, chi = _phase_core(jnp.asarray(W), jnp.asarray(B), jnp.asarray(z), jnp.asarray(w),
+                                  activation=act.name)
+        return np.asarray(q_star), np.asarray(chi)
+
+
+def critical_sigma_w2(activation: str, sigma_b2s, *, bracket: tuple[float, float] = (0.05, 50.0)):
+    """El borde del caos: para cada σ_b², el σ_w² con ``χ₁ = 1`` (bisección, 50 pasos).
+
+    χ₁ crece con σ_w² para las activaciones acotadas (tanh, sigmoide), así que hay a lo sumo
+    un σ_w² crítico por σ_b². Por debajo de la línea crítica la red está en la fase ordenada
+    (el gradiente se desvanece); por encima, en la caótica (explota).
+
+    Args:
+        activation: nombre de la activación.
+        sigma_b2s: valores de σ_b² ≥ 0, forma ``(B,)``.
+        bracket: intervalo de búsqueda de σ_w².
+
+    Returns:
+        Arreglo ``(B,)`` de σ_w² críticos (``nan`` si χ₁ = 1 no ocurre en ``bracket``).
+    """
+    act = get_activation(activation)
+    bs = np.asarray([check_float("sigma_b2s", v, minimum=0.0) for v in np.atleast_1d(sigma_b2s)])
+    lo_w, hi_w = (check_float("bracket", v, strictly_positive=True) for v in bracket)
+    z, w = (jnp.asarray(a) for a in _nodes())
+    with x64_scope():
+        b = jnp.asarray(bs)
+        lo, hi = jnp.full(b.shape, lo_w), jnp.full(b.shape, hi_w)
+        chi_lo = _phase_core(lo, b, z, w, activation=act.name)[1]
+        chi_hi = _phase_core(hi, b, z, w, activation=act.name)[1]
+        found = (chi_lo < 1) & (chi_hi > 1)
+        for _ in range(50):
+            mid = 0.5 * (lo + hi)
+            above = _phase_core(mid, b, z, w, activation=act.name)[1] > 1
+            lo, hi = jnp.where(above, lo, mid), jnp.where(above, mid, hi)
+        return np.where(np.asarray(found), np.asarray(0.5 * (lo + hi)), np.nan)
