@@ -117,6 +117,11 @@ def test_residual_growth_accepts_the_measured_rate_only():
     assert vg.check("residual_crecimiento", rate).correct is True
 
 
+def test_leaky_critical_point_needs_the_one_plus_a_squared_correction():
+    assert vg.check("leaky_critico", 2 / (1 + 0.01**2)).correct is True
+    assert vg.check("leaky_critico", 2.0).correct is False  # He, sin la corrección
+
+
 def test_every_exercise_is_covered_and_prompts_without_answer():
     assert set(EXERCISES) == set(GOOD_AND_BAD) | {"residual_crecimiento"}
     for name in EXERCISES:
