@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from scipy.stats import norm
 
 import vgcourse as vg
 from vgcourse.exercises import EXERCISES
@@ -27,7 +28,8 @@ CHAPTER_2 = {
 # (σ(1 − σ) = 0.1 · 1/4); √(1/2) por capa: 2·ln 10 / ln 2 capas por factor 10
 _SIGMOID_EDGE = math.log((1 + math.sqrt(0.9)) / (1 - math.sqrt(0.9)))
 CHAPTER_3 = {
-    "gelu_derivada_0": (0.5, 1.0),
+    # P(|Z| > 1.818/2) para Z ~ N(0, 1), con scipy (el juez usa math.erfc)
+    "tanh_saturada_ancha": (float(2 * norm.sf(1.818 / 2)), 0.069),
     "sigmoide_saturada_normal": (math.erfc(_SIGMOID_EDGE / math.sqrt(2)), 0.069),
     "relu_xavier_decada": (2 * math.log(10) / math.log(2), math.log(10) / math.log(2)),
 }
@@ -49,7 +51,8 @@ CHAPTER_4 = {
     "tanh_he_pendiente": (0.5 * math.log(vg.chi1("tanh", sigma_w2=2.0)), -0.5),
     "residual_alfa": (1 / math.sqrt(30), 1.0),
     "bn_saturacion": (0.069, 0.3),
-    "bn_explota": ("mayor", "menor"),
+    # ln 10 / (½ ln(π/(π − 1))): la forma cerrada de Yang et al. (2019) para ReLU
+    "bn_capas_diez": (math.log(10) / (0.5 * math.log(math.pi / (math.pi - 1))), 5.0),
 }
 GOOD_AND_BAD = {**CHAPTER_1, **CHAPTER_2, **CHAPTER_3, **CHAPTER_4, **CHAPTER_5, **CHAPTER_6}
 
@@ -131,7 +134,6 @@ def test_every_exercise_is_covered_and_prompts_without_answer():
 
 def test_bad_inputs_are_explained_in_spanish():
     assert "debe ser un número" in vg.check("xavier_varianza", "mucho").message
-    assert '"mayor" o "menor"' in vg.check("bn_explota", 3).message
     assert "número positivo" in vg.check("sigmoide_20_capas", -1e-12).message
     with pytest.raises(ValueError, match="Los valores válidos son"):
         vg.check("no_existe", 1)

@@ -28,7 +28,7 @@ from vgcourse.gradients import layer_gradients, layer_statistics, layer_weight_n
 from vgcourse.initializers import sigma_w2
 from vgcourse.networks import init_mlp
 from vgcourse.sweeps import problem
-from vgcourse.theory import chi1, critical_sigma_w2, depth_scale
+from vgcourse.theory import batchnorm_chi1, chi1, critical_sigma_w2, depth_scale
 
 __all__ = ["EXERCISES", "Feedback", "check"]
 
@@ -123,14 +123,12 @@ def _bn_saturation(answer):
     return ok, f"P(|z| > {hi:.3f}) con z ~ N(0, 1) = {ref:.4f}"
 
 
-def _bn_explodes(answer):
-    if answer not in ("mayor", "menor"):
-        raise TypeError('La respuesta debe ser "mayor" o "menor".')
-    params, x, y = problem(0, depth=50, width=128, n_in=128, batch=64, init="xavier_normal")
-    g = layer_gradients(params, x, y, activation="tanh", batchnorm=True)
-    ratio = float(g.preact_norm[0] / g.preact_norm[-1])
-    ref = "mayor" if ratio > 1 else "menor"
-    return answer == ref, f"medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_50‖ = {ratio:.3g}"
+def _bn_ten_times(answer):
+    half_log = 0.5 * math.log(batchnorm_chi1("relu"))  # por capa, hacia la entrada
+    ref = math.log(10) / half_log
+    ok = _close(_number(answer), ref, 0.03)
+    return ok, (f"½·ln χ_BN = {half_log:.4f} por capa: la norma se multiplica por 10 cada "
+                f"{ref:.2f} capas")
 
 
 #: ejercicios del capítulo 4
@@ -161,10 +159,14 @@ CHAPTER_4: dict[str, Exercise] = {
         "Si la normalización por lotes deja las preactivaciones de tanh en N(0, 1), ¿qué fracción "
         "cae en la región saturada (|z| > 1.818)?", _bn_saturation,
         "Es la probabilidad de las dos colas de una normal estándar más allá de 1.818."),
-    "bn_explota": Exercise(
-        'Red tanh de 50 capas con Xavier y normalización por lotes, sin conexiones residuales: '
-        '¿el gradiente de la capa 1 es "mayor" o "menor" que el de la capa 50?', _bn_explodes,
-        "Piensa en lo que Yang et al. (2019) demostraron sobre la normalización por lotes sin saltos."),
+    "bn_capas_diez": Exercise(
+        "Red ReLU con normalización por lotes y sin conexiones residuales: si el cuadrado del "
+        "gradiente se multiplica en cada capa hacia la entrada por χ_BN = E[φ'(Z)²]/Var φ(Z) "
+        "(la aproximación de lote grande, vg.batchnorm_chi1), ¿cuántas capas hacen falta para "
+        "que la norma del gradiente crezca 10 veces? (No tiene por qué ser un número entero.)",
+        _bn_ten_times,
+        "La norma crece √χ_BN por capa: busca n con (√χ_BN)ⁿ = 10, es decir, "
+        "n·½·ln χ_BN = ln 10."),
 }
 
 
@@ -221,11 +223,11 @@ def _relu_exploding_ratio(answer):
     return ok, f"medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_30‖ = {ratio:.3g}"
 
 
-def _gelu_slope_at_zero(answer):
-    ref = float(derivative("gelu")(0.0))
-    ok = _close(_number(answer), ref, 0.01)
-    return ok, (f"GELU'(0) = Φ(0) = {ref:.4f}; con He, cerca de 0, χ₁ → 2·{ref:g}² = "
-                f"{2 * ref**2:g}: la fase ordenada")
+def _tanh_wide_saturation(answer):
+    _, hi = saturation_bounds("tanh")
+    ref = math.erfc(hi / (2.0 * math.sqrt(2)))  # P(|z| > hi) con z ~ N(0, 4)
+    ok = _close(_number(answer), ref, 0.05)  # dos cifras significativas
+    return ok, f"P(|z| > {hi:.3f}) con z ~ N(0, 4) = P(|Z| > {hi / 2:.3f}) = {ref:.3f}"
 
 
 def _sigmoid_saturated_share(answer):
@@ -283,10 +285,12 @@ CHAPTER_2: dict[str, Exercise] = {
 
 #: ejercicios del capítulo 3
 CHAPTER_3: dict[str, Exercise] = {
-    "gelu_derivada_0": Exercise(
-        "¿Cuánto vale la derivada de GELU en z = 0?", _gelu_slope_at_zero,
-        "GELU(z) = z·Φ(z), con Φ la función de distribución de la normal estándar: aplica la "
-        "regla del producto en z = 0."),
+    "tanh_saturada_ancha": Exercise(
+        "Si las preactivaciones de una capa tanh siguen una normal N(0, 4) (desviación típica "
+        "2, como con pesos grandes), ¿qué fracción cae en la región saturada de tanh "
+        "(|z| > 1.818)? (Dos cifras significativas.)", _tanh_wide_saturation,
+        "Estandariza: |z| > 1.818 con z ~ N(0, 4) es |Z| > 1.818/2 con Z ~ N(0, 1); la "
+        "probabilidad de las dos colas es erfc(c/√2)."),
     "sigmoide_saturada_normal": Exercise(
         "Si las preactivaciones siguen una normal N(0, 1), ¿qué fracción cae en la región saturada "
         "de la sigmoide (|z| > 3.637)? (Dos cifras significativas.)", _sigmoid_saturated_share,
