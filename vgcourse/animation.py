@@ -36,7 +36,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 from PIL import Image
 
-from vgcourse.plots import LAYER_LABEL, _finish_axes, _layer_line
+from vgcourse.plots import LAYER_LABEL, _finish_axes, _layer_line, _positive_range
 
 __all__ = ["Player", "layer_norms_player", "player"]
 
@@ -210,13 +210,8 @@ def layer_norms_player(
             f"`titles` ({len(titles)}) y `theory` deben tener un elemento por fotograma "
             f"({len(frames)})."
         )
-    values = np.concatenate(
-        [v.ravel() for f in frames + (theory or []) for v in f.values()]
-    )
-    positive = values[np.isfinite(values) & (values > 0)]
-    if positive.size == 0:
-        raise ValueError("No hay ningún valor positivo y finito que dibujar.")
-    lo, hi = positive.min() / 3, positive.max() * 3
+    lo, hi = _positive_range(v for f in frames + (theory or []) for v in f.values())
+    lo, hi = lo / 3, hi * 3
     max_layers = max(v.size for f in frames for v in f.values())
 
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi, layout="constrained")

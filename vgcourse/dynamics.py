@@ -24,8 +24,8 @@ import numpy as np
 import optax
 
 from vgcourse.gradients import grad_core, layer_weight_norms
-from vgcourse.networks import Params, forward_core, loss_fn
-from vgcourse.training import _prepare
+from vgcourse.networks import Params
+from vgcourse.training import _accuracy, _loss, _prepare, _relative_change
 
 __all__ = ["DynamicsHistory", "train_dynamics"]
 
@@ -54,10 +54,6 @@ def _block(params, opt_state, params0, x, y, x_test, y_test, alpha, *, optimizer
     """Registra el estado actual y da ``record_every`` pasos del optimizador (en un scan)."""
     arch = dict(activation=activation, residual=residual, batchnorm=batchnorm)
 
-    def objective(p):
-        out, _ = forward_core(p, x, None, None, alpha, collect=False, **arch)
-        return loss_fn(out, y, loss)
-
     def update(carry, g):
         p, s = carry
         updates, s = optimizer.update(g, s, p)
@@ -66,16 +62,14 @@ def _block(params, opt_state, params0, x, y, x_test, y_test, alpha, *, optimizer
     # el registro: gradientes exactos por capa (y el gradiente de los parámetros, que da el
     # primer paso del bloque sin recalcularlo)
     g = grad_core(params, x, y, None, alpha, loss=loss, return_arrays=True, **arch)
-    out_test, _ = forward_core(params, x_test, None, None, alpha, collect=False, **arch)
-    acc = jnp.mean((jnp.argmax(out_test, -1) == jnp.argmax(y_test, -1)).astype(x.dtype))
-    w0 = layer_weight_norms(params0)[0]
-    change = layer_weight_norms(jax.tree.map(jnp.subtract, params, params0))[0] / w0
+    acc = _accuracy(params, x_test, y_test, alpha, arch)
+    change = _relative_change(params, params0, layer_weight_norms(params0)[0])
     record = (g.loss, acc, g.preact_norm, g.weight_norm, change)
 
     carry = update((params, opt_state), g.weight_grads)
 
     def step(c, _):
-        return update(c, jax.grad(objective)(c[0])), None
+        return update(c, jax.grad(_loss)(c[0], x, y, alpha, loss, arch)), None
 
     carry, _ = jax.lax.scan(step, carry, None, length=record_every - 1)
     return carry, record

@@ -116,9 +116,15 @@ def _residual_alpha(answer):
     return ok, f"con α = {alpha:.3g}: ‖∂L/∂Z_2‖ / ‖∂L/∂Z_30‖ = {ratio:.3g} (objetivo: entre 0.1 y 10)"
 
 
+def _saturated_share(activation: str, std: float) -> tuple[float, float]:
+    """``(límite superior, P(|z| > límite))`` con ``z ~ N(0, std²)``, para activaciones
+    simétricas (sigmoide, tanh): la fracción de preactivaciones en la región saturada."""
+    _, hi = saturation_bounds(activation)
+    return hi, math.erfc(hi / (std * math.sqrt(2)))
+
+
 def _bn_saturation(answer):
-    _, hi = saturation_bounds("tanh")
-    ref = float(2 * (1 - 0.5 * (1 + math.erf(hi / math.sqrt(2)))))
+    hi, ref = _saturated_share("tanh", 1.0)
     ok = abs(_number(answer) - ref) <= 0.01
     return ok, f"P(|z| > {hi:.3f}) con z ~ N(0, 1) = {ref:.4f}"
 
@@ -178,6 +184,11 @@ def _positive_log10(answer) -> float:
     return math.log10(value)
 
 
+def _log_close(answer, reference: float, decades: float) -> bool:
+    """¿Está ``answer`` (un cociente) a menos de ``decades`` órdenes de magnitud de ``reference``?"""
+    return abs(_positive_log10(answer) - math.log10(reference)) <= decades
+
+
 def _sigmoid_slope_at_zero(answer):
     ref = float(derivative("sigmoid")(0.0))
     return _close(_number(answer), ref, 0.01), f"σ'(0) = σ(0)·(1 − σ(0)) = {ref:.4f}"
@@ -195,7 +206,7 @@ def _sigmoid_depth_ratio(answer):
     params, x, y = problem(0, depth=20, width=256, n_in=64, batch=64, init="xavier_normal")
     dz = np.asarray(layer_gradients(params, x, y, activation="sigmoid").preact_norm)
     ratio = float(dz[0] / dz[-1])
-    ok = abs(_positive_log10(answer) - math.log10(ratio)) <= 0.5  # medio orden de magnitud
+    ok = _log_close(answer, ratio, 0.5)  # medio orden de magnitud
     return ok, f"medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_20‖ = {ratio:.2g}"
 
 
@@ -210,7 +221,7 @@ def _tanh_bias_ratio(answer):
                            bias_std=math.sqrt(0.05))
     dz = np.asarray(layer_gradients(params, x, y, activation="tanh").preact_norm)
     ratio = float(dz[9] / dz[39])
-    ok = abs(_positive_log10(answer) - math.log10(ratio)) <= 0.3
+    ok = _log_close(answer, ratio, 0.3)
     return ok, f"medido: ‖∂L/∂Z_10‖ / ‖∂L/∂Z_40‖ = {ratio:.3g}"
 
 
@@ -219,20 +230,18 @@ def _relu_exploding_ratio(answer):
                            gain=math.sqrt(2.5 / 2))  # σ_w² = 2.5
     dz = np.asarray(layer_gradients(params, x, y, activation="relu").preact_norm)
     ratio = float(dz[0] / dz[-1])
-    ok = abs(_positive_log10(answer) - math.log10(ratio)) <= 0.3
+    ok = _log_close(answer, ratio, 0.3)
     return ok, f"medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_30‖ = {ratio:.3g}"
 
 
 def _tanh_wide_saturation(answer):
-    _, hi = saturation_bounds("tanh")
-    ref = math.erfc(hi / (2.0 * math.sqrt(2)))  # P(|z| > hi) con z ~ N(0, 4)
+    hi, ref = _saturated_share("tanh", 2.0)  # z ~ N(0, 4)
     ok = _close(_number(answer), ref, 0.05)  # dos cifras significativas
     return ok, f"P(|z| > {hi:.3f}) con z ~ N(0, 4) = P(|Z| > {hi / 2:.3f}) = {ref:.3f}"
 
 
 def _sigmoid_saturated_share(answer):
-    _, hi = saturation_bounds("sigmoid")
-    ref = math.erfc(hi / math.sqrt(2))  # P(|z| > hi) con z ~ N(0, 1)
+    hi, ref = _saturated_share("sigmoid", 1.0)
     ok = _close(_number(answer), ref, 0.05)  # dos cifras significativas
     return ok, f"P(|z| > {hi:.3f}) con z ~ N(0, 1) = {ref:.3g}"
 
@@ -304,10 +313,6 @@ CHAPTER_3: dict[str, Exercise] = {
 }
 
 
-def _log_close(value: float, reference: float, decades: float) -> bool:
-    return value > 0 and abs(math.log10(value) - math.log10(reference)) <= decades
-
-
 @functools.lru_cache(maxsize=1)
 def _first_step_ratio() -> float:
     # la red de partida de los capítulos 4 y 5: un paso de SGD mueve W_l en η‖∂L/∂W_l‖
@@ -321,7 +326,7 @@ def _first_step_ratio() -> float:
 
 def _first_step(answer):
     ref = _first_step_ratio()
-    ok = _log_close(_number(answer), ref, math.log10(2))
+    ok = _log_close(answer, ref, math.log10(2))
     return ok, f"medido en la red de partida: {ref:.2g}"
 
 
@@ -348,6 +353,7 @@ CHAPTER_5: dict[str, Exercise] = {
         "gradiente vale 1e-12?", _adam_epsilon,
         "En el primer paso, Adam mueve cada peso η·g/(|g| + ε). Compara |g| con ε."),
 }
+
 
 def _he_variance(answer):
     ref = sigma_w2("he_normal", 128, 128) / 128

@@ -78,6 +78,16 @@ def _layer_line(ax: Axes, i: int, label: str, values: np.ndarray) -> tuple[np.nd
 LAYER_LABEL = "Capa l (1 = junto a la entrada)"
 
 
+def _positive_range(arrays) -> tuple[float, float]:
+    """Mínimo y máximo de los valores positivos y finitos de ``arrays`` (para un eje o una
+    escala de color logarítmicos comunes a varias series o fotogramas)."""
+    values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
+    positive = values[np.isfinite(values) & (values > 0)]
+    if positive.size == 0:
+        raise ValueError("No hay ningún valor positivo y finito que dibujar.")
+    return float(positive.min()), float(positive.max())
+
+
 def _finish_axes(ax: Axes, *, xlabel: str, ylabel: str | None = None, title: str | None = None,
                  log: bool = False) -> None:
     """Etiquetas, título, rejilla y leyenda; con ``log``, eje vertical logarítmico con rótulos 10ⁿ."""
@@ -353,9 +363,7 @@ def plot_layer_heatmaps(
 
     items = [(k, np.asarray(s, dtype=float), np.asarray(v, dtype=float))
              for k, (s, v) in panels.items()]
-    values = np.concatenate([v.ravel() for _, _, v in items])
-    positive = values[np.isfinite(values) & (values > 0)]
-    norm = LogNorm(vmin=positive.min(), vmax=positive.max())
+    norm = LogNorm(*_positive_range(v for _, _, v in items))
     nrows = -(-len(items) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.0 * nrows), sharex=True,
                              layout="constrained", squeeze=False)

@@ -39,26 +39,39 @@ class TrainingHistory(NamedTuple):
 _STATIC = ("activation", "residual", "batchnorm", "loss", "n_records", "record_every")
 
 
+def _loss(p, x, y, alpha, loss, arch):
+    """Pérdida de la red con parámetros ``p`` sobre ``(x, y)`` (trazable)."""
+    out, _ = forward_core(p, x, None, None, alpha, collect=False, **arch)
+    return loss_fn(out, y, loss)
+
+
+def _accuracy(p, x_test, y_test, alpha, arch):
+    """Fracción de aciertos en ``(x_test, y_test)`` (trazable)."""
+    # con normalización por lotes, el conjunto de prueba se normaliza con sus propias
+    # estadísticas (un solo lote): no hay medias móviles en este curso
+    out, _ = forward_core(p, x_test, None, None, alpha, collect=False, **arch)
+    return jnp.mean((jnp.argmax(out, -1) == jnp.argmax(y_test, -1)).astype(x_test.dtype))
+
+
+def _relative_change(p, p0, p0_norm):
+    """``‖W_l − W_l(0)‖ / ‖W_l(0)‖`` por capa, con ``p0_norm = layer_weight_norms(p0)[0]``."""
+    return layer_weight_norms(jax.tree.map(jnp.subtract, p, p0))[0] / p0_norm
+
+
 def _train_impl(params, x, y, x_test, y_test, lr, alpha, *, activation, residual, batchnorm, loss,
                 n_records, record_every):
-    arch = dict(activation=activation, residual=residual, batchnorm=batchnorm, collect=False)
+    arch = dict(activation=activation, residual=residual, batchnorm=batchnorm)
 
     def objective(p):
-        out, _ = forward_core(p, x, None, None, alpha, **arch)
-        return loss_fn(out, y, loss)
-
-    def accuracy(p):
-        # con normalización por lotes, el conjunto de prueba se normaliza con sus propias
-        # estadísticas (un solo lote): no hay medias móviles en este curso
-        out, _ = forward_core(p, x_test, None, None, alpha, **arch)
-        return jnp.mean((jnp.argmax(out, -1) == jnp.argmax(y_test, -1)).astype(x.dtype))
+        return _loss(p, x, y, alpha, loss, arch)
 
     w0_norm = layer_weight_norms(params)[0]
 
     def record(p):
         value, g = jax.value_and_grad(objective)(p)
-        change = layer_weight_norms(jax.tree.map(jnp.subtract, p, params))[0] / w0_norm
-        return g, (value, accuracy(p), change, layer_weight_norms(g)[0])
+        change = _relative_change(p, params, w0_norm)
+        return g, (value, _accuracy(p, x_test, y_test, alpha, arch), change,
+                   layer_weight_norms(g)[0])
 
     def sgd(p, g):
         return jax.tree.map(lambda a, b: a - lr * b, p, g)
