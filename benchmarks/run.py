@@ -136,7 +136,7 @@ def worker_jax_compile(repeats: int) -> dict:
     p, xs, ys = init(keys, one, zero)
     t0 = time.perf_counter()
     sweeps._sweep_core.lower(p, xs, ys, None, one,
-                             seed_chunk=sweeps.default_seed_chunk(S), activation="sigmoid",
+                             seed_chunk=sweeps._default_seed_chunk(S), activation="sigmoid",
                              residual=False, batchnorm=False, loss="mse").compile()
     return {"compile_init_s": t_init, "compile_gradients_s": time.perf_counter() - t0}
 
@@ -224,7 +224,7 @@ def bench_jax(repeats: int) -> dict:
     one, zero = jnp.asarray(1.0, dt), jnp.asarray(0.0, dt)
     p, xs, ys = sweeps._problems(keys, one, zero, max_depth=D, width=W, n_in=W, n_out=1, batch=B,
                                  init="xavier_normal", dtype=dt, with_bias=False)
-    out["seed_chunk"] = sweeps.default_seed_chunk(S)
+    out["seed_chunk"] = sweeps._default_seed_chunk(S)
     depth = None  # una sola profundidad: como gradient_sweep, sin desactivar capas
     for label, c in (("sequential", 1), ("vmap_all", S)):
         def core(c=c):

@@ -16,9 +16,10 @@ Uso::
 
 from __future__ import annotations
 
-import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import matplotlib  # noqa: E402
 
@@ -29,6 +30,9 @@ import numpy as np  # noqa: E402
 import vgcourse as vg  # noqa: E402
 from vgcourse.explorer import EXPLORER_INITS, GradientExplorer  # noqa: E402
 from vgcourse.widgets import gradient_explorer  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers import count_compilations  # noqa: E402  (el mismo contador que las pruebas)
 
 
 def sequence():
@@ -57,13 +61,13 @@ def main() -> None:
         for name, value in sequence():  # calentamiento: compila y llena cachés (χ₁, curvas)
             ui.controls[name].value = value
         ui.latencies.clear()
-        compiled = GradientExplorer.cache_size()
-        for name, value in sequence():
-            ui.controls[name].value = value
+        with count_compilations() as compiled:
+            for name, value in sequence():
+                ui.controls[name].value = value
         lat = np.array(ui.latencies) * 1000
         print(f"vista {view:10s}: primera figura {first:.2f} s; {lat.size} cambios tras calentar: "
               f"mediana {statistics.median(lat):.0f} ms, p90 {np.percentile(lat, 90):.0f} ms, "
-              f"máx {lat.max():.0f} ms; compilaciones nuevas: {GradientExplorer.cache_size() - compiled}")
+              f"máx {lat.max():.0f} ms; compilaciones nuevas: {sum(compiled.values())}")
     print(f"inicializaciones del explorador: {', '.join(EXPLORER_INITS)}")
 
 

@@ -1,7 +1,7 @@
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import ALL_ACTIVATIONS, NP_ACTIVATIONS
+from helpers import ALL_ACTIVATIONS, NP_ACTIVATIONS
 
 import vgcourse as vg
 

@@ -4,7 +4,7 @@ salida, la misma pérdida y (por diferencias finitas) los mismos gradientes."""
 
 import numpy as np
 import pytest
-from conftest import NP_ACTIVATIONS
+from helpers import NP_ACTIVATIONS
 
 import vgcourse as vg
 

@@ -1,4 +1,9 @@
-"""Ejercicios: aceptan la respuesta de referencia, rechazan una incorrecta y explican en español."""
+"""Ejercicios como datos: la referencia del motor, su tolerancia, las pistas y las respuestas en texto.
+
+Dos comprobaciones independientes por ejercicio: la referencia que calcula el paquete pasa y
+una respuesta fuera de la tolerancia no (leídas de la misma tabla :data:`EXERCISES`), y una
+respuesta calculada aquí por otro camino (forma cerrada, bisección, gradientes a mano) pasa.
+"""
 
 import math
 
@@ -6,7 +11,7 @@ import pytest
 from scipy.stats import norm
 
 import vgcourse as vg
-from vgcourse.exercises import EXERCISES
+from vgcourse.exercises import EXERCISES, parse_answer
 
 # (respuesta correcta, respuesta incorrecta) de cada ejercicio, por capítulo
 # capítulo 1: σ' = σ(1 − σ) y σ(0) = 1/2; la predicción del capítulo 2 (χ₁^(19/2)) para el
@@ -63,7 +68,7 @@ def _first_step_ratio():
     import jax.numpy as jnp
     import numpy as np
 
-    from vgcourse.networks import forward_core, loss_fn
+    from vgcourse._core import forward_core, loss_fn
 
     data = vg.load_digits(seed=0)
     params = vg.init_mlp(jax.random.key(0), depth=20, width=64, n_in=64, n_out=10,
@@ -97,27 +102,58 @@ INDEPENDENT = {  # respuestas buenas calculadas por otro camino que el del juez
 
 
 @pytest.mark.parametrize("name", sorted(GOOD_AND_BAD))
-def test_reference_answer_passes_and_wrong_one_fails(name):
+def test_independent_answer_passes_and_wrong_one_fails(name):
     good, bad = GOOD_AND_BAD[name]
     if good is None:
         good = INDEPENDENT[name]()
     if bad is None:
         bad = 10 * good  # un orden de magnitud fuera
     ok = vg.check(name, good)
-    assert ok.correct is True and ok.message.startswith("✔ Correcto")
+    assert ok.correct is True and ok.message.startswith("✔ Correcto"), ok.message
     ko = vg.check(name, bad)
     assert ko.correct is False and "Pista:" in ko.message
 
 
-def test_residual_growth_accepts_the_measured_rate_only():
-    msg = vg.check("residual_crecimiento", 1.0)
-    assert msg.correct is False
-    import numpy as np
-    params, x, y = vg.problem(0, depth=30, width=256, n_in=256, batch=64, init="he_normal")
-    dz = np.asarray(vg.layer_gradients(params, x, y, activation="relu", residual=True).preact_norm)
-    layers = np.arange(2, 26)
-    rate = float(np.exp(-2 * np.polyfit(layers, np.log(dz[layers - 1]), 1)[0]))
-    assert vg.check("residual_crecimiento", rate).correct is True
+def _outside(ex, ref, sign):
+    """Una respuesta a tres tolerancias de la referencia, por encima (+1) o por debajo (−1)."""
+    tol = ex.tolerance
+    if tol.kind == "órdenes":
+        return ref * 10 ** (sign * 3 * tol.value)
+    if tol.kind == "relativa":
+        return ref + sign * 3 * tol.value * abs(ref)
+    return ref + sign * 3 * tol.value
+
+
+@pytest.mark.parametrize("name", [n for n, ex in EXERCISES.items() if ex.accept is None])
+def test_reference_passes_and_the_hint_says_which_way(name):
+    ex = EXERCISES[name]
+    ref = float(ex.reference())
+    assert vg.check(name, ref).correct is True
+    high, low = vg.check(name, _outside(ex, ref, +1)), vg.check(name, _outside(ex, ref, -1))
+    assert high.correct is False and low.correct is False
+    if ex.tolerance.kind == "órdenes" and 3 * ex.tolerance.value >= 1:
+        assert "mayor que la correcta en un orden de magnitud" in high.message
+        assert "menor que la correcta en un orden de magnitud" in low.message
+    else:
+        assert "demasiado grande" in high.message.replace("\n", " ")
+        assert "demasiado pequeña" in low.message.replace("\n", " ")
+    assert ex.hint.split()[0] in high.message  # y la pista del ejercicio
+    shown = f"{ref:.5g}"
+    assert len(shown) < 4 or shown not in high.message + low.message  # sin delatar la respuesta
+
+
+def test_exercises_are_data_in_chapter_order():
+    chapters = [ex.chapter for ex in EXERCISES.values()]
+    assert chapters == sorted(chapters)
+    assert all(name == ex.name for name, ex in EXERCISES.items())
+    assert {ex.tolerance.kind for ex in EXERCISES.values()} == {"relativa", "absoluta", "órdenes"}
+
+
+def test_residual_alpha_is_judged_by_the_property_it_asks_for():
+    ex = EXERCISES["residual_alfa"]
+    assert vg.check("residual_alfa", ex.reference()).correct is True
+    assert vg.check("residual_alfa", 1.0).correct is False  # α = 1: explota
+    assert vg.check("residual_alfa", 2.0).correct is False  # fuera del intervalo permitido
 
 
 def test_leaky_critical_point_needs_the_one_plus_a_squared_correction():
@@ -132,8 +168,23 @@ def test_every_exercise_is_covered_and_prompts_without_answer():
         assert fb.correct is None and "Escribe tu respuesta" in repr(fb)
 
 
-def test_bad_inputs_are_explained_in_spanish():
-    assert "debe ser un número" in vg.check("xavier_varianza", "mucho").message
+@pytest.mark.parametrize("text,value", [
+    ("1/4", 0.25), ("0,25", 0.25), (" 0.25 ", 0.25), ("2**-10", 2.0**-10), ("4^-19", 4.0**-19),
+    ("1e-5", 1e-5), ("sqrt(2)/2", 2**0.5 / 2), ("−3", -3.0), ("2·π", 2 * math.pi),
+    ("ln(10)/(0.5*ln(2))", math.log(10) / (0.5 * math.log(2))), (7, 7.0),
+])
+def test_answers_written_as_text_are_understood(text, value):
+    assert parse_answer(text) == pytest.approx(value, rel=1e-15)
+
+
+@pytest.mark.parametrize("bad", ["mucho", "__import__('os')", "1/0", "x + 1", "[1]", True, "1,2,3"])
+def test_bad_inputs_are_explained_in_spanish(bad):
+    fb = vg.check("xavier_varianza", bad)
+    assert fb.correct is False and "expresión sencilla" in fb.message
+
+
+def test_a_ratio_must_be_positive_and_names_are_checked():
     assert "número positivo" in vg.check("sigmoide_20_capas", -1e-12).message
+    assert vg.check("bn_saturacion", "0,069").correct is True
     with pytest.raises(ValueError, match="Los valores válidos son"):
         vg.check("no_existe", 1)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import vgcourse as vg
+from helpers import count_compilations
 from vgcourse.explorer import EXPLORER_INITS, GradientExplorer
 
 
@@ -57,13 +58,13 @@ def test_weight_distributions_have_the_init_variance():
 
 def test_no_recompilation_across_every_control(explorer):
     explorer(activation="tanh", depth=3, width=8, init="standard")
-    before = GradientExplorer.cache_size()
-    for activation in vg.EXPLORER_ACTIVATIONS:
-        for init in EXPLORER_INITS:
-            for width in explorer.widths:
-                for depth in (1, 7, 12):
-                    explorer(activation=activation, depth=depth, width=width, init=init)
-    assert GradientExplorer.cache_size() == before
+    with count_compilations() as compiled:
+        for activation in vg.EXPLORER_ACTIVATIONS:
+            for init in EXPLORER_INITS:
+                for width in explorer.widths:
+                    for depth in (1, 7, 12):
+                        explorer(activation=activation, depth=depth, width=width, init=init)
+    assert compiled["jit(_explore_core)"] == 0, compiled
 
 
 def test_sigmoid_vanishes_and_relu_he_does_not(explorer):
@@ -104,14 +105,16 @@ def test_architectures_match_layer_gradients(explorer, activation, residual, bat
 
 def test_warmup_compiles_each_architecture_once_and_alpha_is_traced():
     ex = GradientExplorer(seed=1, max_depth=5, widths=(4, 8), n_in=3, batch=4)
-    ex.warmup()
-    compiled = GradientExplorer.cache_size()
-    for residual in (False, True):
-        for batchnorm in (False, True):
-            for alpha in (0.0, 0.2, 1.3):
-                ex(activation="gelu", depth=4, width=8, init="lecun_normal", residual=residual,
-                   residual_scale=alpha, batchnorm=batchnorm)
-    assert GradientExplorer.cache_size() == compiled
+    with count_compilations() as warm:
+        ex.warmup()
+    assert warm["jit(_explore_core)"] <= 4  # una por arquitectura (las ya compiladas, no)
+    with count_compilations() as compiled:
+        for residual in (False, True):
+            for batchnorm in (False, True):
+                for alpha in (0.0, 0.2, 1.3):
+                    ex(activation="gelu", depth=4, width=8, init="lecun_normal",
+                       residual=residual, residual_scale=alpha, batchnorm=batchnorm)
+    assert compiled["jit(_explore_core)"] == 0, compiled
     with pytest.raises(TypeError, match="`residual` debe ser True o False"):
         ex(activation="relu", depth=2, width=4, init="he_normal", residual=1)
     with pytest.raises(ValueError, match="residual_scale"):

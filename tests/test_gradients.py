@@ -8,10 +8,10 @@ from jax.flatten_util import ravel_pytree
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import ALL_ACTIVATIONS, NP_ACTIVATIONS
+from helpers import ALL_ACTIVATIONS, NP_ACTIVATIONS
 
 import vgcourse as vg
-from vgcourse.networks import forward_core, loss_fn
+from vgcourse._core import forward_core, loss_fn
 
 ARCHS = {
     "simple": dict(residual=False, batchnorm=False),
@@ -298,3 +298,18 @@ def test_jacobian_spectrum_rejects_bad_input_in_spanish():
     params = vg.init_mlp(jax.random.key(0), depth=3, width=8, n_in=8)
     with pytest.raises(ValueError, match="Los valores válidos son"):
         vg.jacobian_spectrum(params, np.ones((2, 8)), activation="tangente")
+
+
+def test_dead_fraction_counts_units_silent_for_the_whole_batch():
+    params = vg.init_mlp(jax.random.key(0), depth=2, width=6, n_in=5, n_out=3)
+    x, _ = vg.random_batch(jax.random.key(1), batch=8, n_in=5, n_out=3)
+    before = np.asarray(vg.layer_statistics(params, x, activation="relu").dead_fraction)[0] * 6
+    z = np.asarray(x) @ np.asarray(params["input"]["W"])
+    alive = np.flatnonzero((z > 0).any(axis=0))[:2]  # dos unidades vivas de la capa 1...
+    b = np.zeros(6)
+    b[alive] = -1e3  # ...que un sesgo muy negativo apaga para todos los ejemplos
+    params["input"]["b"] = jax.numpy.asarray(b)
+    relu = vg.layer_statistics(params, x, activation="relu")
+    leaky = vg.layer_statistics(params, x, activation="leaky_relu")
+    assert float(relu.dead_fraction[0]) * 6 == pytest.approx(before + 2)
+    assert float(leaky.dead_fraction[0]) == 0.0

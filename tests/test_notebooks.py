@@ -4,43 +4,21 @@ nbval (en la misma orden de pruebas) vuelve a ejecutar los cuadernos y compara s
 aquí se comprueba lo que nbval no mira.
 
 Si cambia el repositorio (``repository.url`` en ``_config.yml``) o la versión del paquete,
-las celdas de instalación se actualizan con::
-
-    python tests/test_notebooks.py --sync
+las celdas de instalación se actualizan con ``python scripts/sync_colab.py``.
 """
 
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
-import nbformat
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-VERSION = re.search(r'__version__ = "([^"]+)"', (ROOT / "vgcourse/__init__.py").read_text()).group(1)
-REPO_URL = CONFIG["repository"]["url"].rstrip("/")
-INSTALL_RE = re.compile(r'"vgcourse @ git\+(?P<url>[^@"]+)@(?P<ref>[^"]+)"')
+from helpers import CHAPTERS, CONFIG, ROOT, code_cells, load_notebook, sync_colab
 
-
-def chapter_files() -> list[str]:
-    files = [c["file"] for part in TOC["parts"] for c in part["chapters"]]
-    return [f for f in files if f.startswith("chapters/")]
-
-
-CHAPTERS = chapter_files()
-
-
-def load(name: str) -> nbformat.NotebookNode:
-    return nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
-
-
-def code_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code"]
+VERSION = sync_colab.package_version()
+REPO_URL = sync_colab.repository_url()
+INSTALL_RE = sync_colab.INSTALL_RE
+load = load_notebook
 
 
 def test_every_chapter_notebook_is_in_the_toc():
@@ -72,8 +50,8 @@ def test_colab_install_cell(name):
     assert "--no-deps" in install.source  # no toca jax, numpy, matplotlib ni ipywidgets de Colab
     m = INSTALL_RE.search(install.source)
     assert m, "la celda instala vgcourse desde el repositorio"
-    assert m["url"] == REPO_URL, "ejecuta `python tests/test_notebooks.py --sync`"
-    assert m["ref"] == f"v{VERSION}", "ejecuta `python tests/test_notebooks.py --sync`"
+    assert m["url"] == REPO_URL, "ejecuta `python scripts/sync_colab.py`"
+    assert m["ref"] == f"v{VERSION}", "ejecuta `python scripts/sync_colab.py`"
     setup = cells[1].source
     assert "import vgcourse as vg" in setup and "vg.enable_x64()" in setup and "SEED = 0" in setup
 
@@ -178,23 +156,3 @@ def test_colab_links_in_the_built_site():
         path = f"{prefix}/{name}.ipynb" if prefix else f"{name}.ipynb"
         expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{path}"
         assert expected in page, f"{name}: falta el enlace {expected}"
-
-
-def sync() -> None:
-    """Reescribe la URL y la versión de la celda de instalación de cada capítulo."""
-    for name in CHAPTERS:
-        path = ROOT / f"{name}.ipynb"
-        nb = nbformat.read(path, as_version=4)
-        cell = code_cells(nb)[0]
-        new = INSTALL_RE.sub(f'"vgcourse @ git+{REPO_URL}@v{VERSION}"', cell.source)
-        if new != cell.source:
-            cell.source = new
-            nbformat.write(nb, path)
-            print(f"actualizado: {path.relative_to(ROOT)}")
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["--sync"]:
-        sync()
-    else:
-        print(__doc__)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT, import_from
+
 SITE = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -28,18 +29,6 @@ def pages() -> list[Path]:
     skip = {"search.html", "genindex.html"}
     return sorted(p for p in SITE.rglob("*.html")
                   if p.name not in skip and "_static" not in p.parts and "_sources" not in p.parts)
-
-
-def _local_extension(name: str):
-    """Importa una de las extensiones locales de ``_ext/`` (como hace Jupyter Book)."""
-    import importlib
-    import sys
-
-    sys.path.insert(0, str(ROOT / "_ext"))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.pop(0)
 
 
 needs_site = pytest.mark.skipif(not SITE.exists(), reason="el libro no está construido")
@@ -197,7 +186,7 @@ AXE = (
 def axe_source() -> str:
     cache = ROOT / "_build" / "offline_assets" / "axe.min.js"
     if not cache.exists():
-        npm_tarball = _local_extension("offline_widgets").npm_tarball
+        npm_tarball = import_from("_ext", "offline_widgets").npm_tarball
         try:
             tar = npm_tarball(*AXE)  # una suma distinta lanza ValueError: la prueba falla
         except OSError as err:
@@ -257,8 +246,8 @@ def test_every_internal_link_resolves():
 
 
 def test_local_extensions_rewrite_only_what_they_should():
-    spanish_ui = _local_extension("spanish_ui")
-    markup_fixes = _local_extension("markup_fixes")
+    spanish_ui = import_from("_ext", "spanish_ui")
+    markup_fixes = import_from("_ext", "markup_fixes")
     script = '<script>const THEBE_JS_URL = "x"; const a = 1;</script>\n'
     html = f"<head>{script}<p>otro</p>{script}</head>"
     assert markup_fixes.dedupe(html) == f"<head>{script}<p>otro</p></head>"

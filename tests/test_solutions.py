@@ -12,8 +12,10 @@ Convención de los cuadernos (la misma en todos los capítulos):
   ``solucion`` con el motor y termina con ``vg.check("nombre", solucion)``.
 
 Aquí se ejecuta cada solución (con la celda de importaciones de su capítulo) y se exige
-que :func:`vgcourse.check` la dé por buena: ninguna solución puede estropearse en
-silencio. nbval, además, compara la salida «✔ Correcto» guardada en el cuaderno.
+que :func:`vgcourse.check` la dé por buena y, además, que calcule **la misma** cantidad que la
+referencia del paquete (``EXERCISES[nombre].reference()``, hasta el redondeo): la solución que
+lee el estudiante y el juez no pueden medir redes distintas. nbval, además, compara la salida
+«✔ Correcto» guardada en el cuaderno.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pytest
 
 import vgcourse as vg
 from vgcourse.exercises import EXERCISES
-from test_notebooks import CHAPTERS, ROOT, code_cells
+from helpers import CHAPTERS, ROOT, code_cells
 
 EXERCISE_RE = re.compile(r'^respuesta = None\b.*\nvg\.check\("(\w+)", respuesta\)$', re.S)
 SOLUTION_RE = re.compile(r'\nvg\.check\("(\w+)", solucion\)$')
@@ -102,3 +104,6 @@ def test_solution_passes_its_check(setup_namespaces, chapter, index, source):
     feedback = vg.check(exercise, ns["solucion"])
     assert feedback.correct is True, feedback.message
     assert feedback.message.startswith("✔ Correcto")
+    ex = EXERCISES[exercise]
+    if ex.accept is None:  # una respuesta que es un valor: el de la referencia
+        assert float(ns["solucion"]) == pytest.approx(float(ex.reference()), rel=1e-9)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import vgcourse as vg
-from vgcourse.sweeps import _sweep_core
+from helpers import count_compilations
 
 KW = dict(width=16, n_in=12, n_out=3, batch=8)
 
@@ -32,13 +32,15 @@ def test_residual_batchnorm_sweep_equals_single_configuration():
 
 
 def test_depth_sweep_compiles_once():
-    before = _sweep_core._cache_size()  # una compilación por activación y formas
-    vg.gradient_sweep(seeds=range(3), depths=[2, 5, 8, 11, 20], activations="elu",
-                      inits="lecun_normal", **KW)
-    assert _sweep_core._cache_size() == before + 1
+    with count_compilations() as compiled:  # una compilación por activación y formas
+        vg.gradient_sweep(seeds=range(3), depths=[2, 5, 8, 11, 20], activations="elu",
+                          inits="lecun_normal", **KW)
+    assert compiled["jit(_sweep_core)"] == 1, compiled
     # otra vez con otras profundidades ≤ la máxima pero la misma máxima: nada nuevo
-    vg.gradient_sweep(seeds=[7, 8, 9], depths=[1, 20], activations="elu", inits="lecun_normal", **KW)
-    assert _sweep_core._cache_size() == before + 1
+    with count_compilations() as compiled:
+        vg.gradient_sweep(seeds=[7, 8, 9], depths=[1, 20], activations="elu",
+                          inits="lecun_normal", **KW)
+    assert compiled["jit(_sweep_core)"] == 0, compiled
 
 
 def test_seed_chunking_does_not_change_numbers():

@@ -3,7 +3,7 @@ en redes anchas frente a ½ ln χ₁."""
 
 import numpy as np
 import pytest
-from conftest import NP_ACTIVATIONS
+from helpers import NP_ACTIVATIONS
 from scipy import integrate
 
 import vgcourse as vg

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import vgcourse as vg
-from vgcourse.precision import x64_scope
+from vgcourse._precision import x64_scope
 
 PARAMS, X, Y = vg.problem(0, depth=3, width=4, n_in=3, n_out=2, batch=5)
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

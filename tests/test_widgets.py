@@ -5,6 +5,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
+from helpers import count_compilations  # noqa: E402
 from vgcourse.explorer import GradientExplorer  # noqa: E402
 from vgcourse.widgets import ExplorerWidget, gradient_explorer  # noqa: E402
 
@@ -21,15 +22,15 @@ def test_every_control_redraws_without_recompiling(explorer, view):
     ui = gradient_explorer(explorer, view=view, activation="sigmoid", depth=6, width=8,
                            init="xavier_normal")
     assert bytes(ui.image.value).startswith(PNG_MAGIC)
-    compiled = GradientExplorer.cache_size()
     changes = [("activation", "relu"), ("init", "he_normal"), ("depth", 10), ("width", 16),
                ("activation", "selu"), ("activation", "tanh"), ("depth", 2), ("init", "standard")]
     images = {bytes(ui.image.value)}
-    for name, value in changes:
-        ui.controls[name].value = value
-        assert ui.settings()[name] == value
-        images.add(bytes(ui.image.value))
-    assert GradientExplorer.cache_size() == compiled
+    with count_compilations() as compiled:
+        for name, value in changes:
+            ui.controls[name].value = value
+            assert ui.settings()[name] == value
+            images.add(bytes(ui.image.value))
+    assert compiled["jit(_explore_core)"] == 0, compiled
     assert len(ui.latencies) == 1 + len(changes)
     assert len(images) == 1 + len(changes)  # cada cambio produjo una figura distinta
 
@@ -67,11 +68,11 @@ def test_bad_view_is_a_spanish_error(explorer):
 def test_architecture_controls_never_compile_after_creation(explorer):
     ui = gradient_explorer(explorer, architecture=True, activation="relu", depth=8, width=16,
                            init="he_normal", residual=True)
-    compiled = GradientExplorer.cache_size()
-    for name, value in [("residual_scale", 0.25), ("batchnorm", True), ("residual", False),
-                        ("activation", "tanh"), ("batchnorm", False), ("depth", 3)]:
-        ui.controls[name].value = value
-    assert GradientExplorer.cache_size() == compiled
+    with count_compilations() as compiled:
+        for name, value in [("residual_scale", 0.25), ("batchnorm", True), ("residual", False),
+                            ("activation", "tanh"), ("batchnorm", False), ("depth", 3)]:
+            ui.controls[name].value = value
+    assert compiled["jit(_explore_core)"] == 0, compiled
     assert "residual" not in ui.settings() or ui.settings()["residual"] is False
     assert set(ui.controls) >= {"residual", "residual_scale", "batchnorm"}
 

@@ -15,18 +15,45 @@ Ejemplo::
     g.preact_norm      # ‖∂L/∂Z_l‖ por capa; índice 0 = capa 1, junto a la entrada
 """
 
+# Regla de visibilidad (la comprueba tests/test_layering.py):
+# - los módulos de cálculo (estos trece) no importan matplotlib ni ipywidgets, y su
+#   ``__all__`` es exactamente lo que el paquete reexporta aquí;
+# - los de presentación (plots, animation, widgets) se importan aparte, como
+#   ``vgcourse.plots``, para que importar el paquete no cargue matplotlib;
+# - lo que varios módulos comparten sin ser API pública vive en módulos privados
+#   (_core, _precision, _validation, _plotting), y ningún nombre que empiece por «_» se
+#   importa desde otro módulo.
 from vgcourse.activations import (
     ACTIVATIONS,
     Activation,
     activation_curves,
     derivative,
     get_activation,
+    saturated_mask,
     saturation_bounds,
 )
-from vgcourse.chain import chain_forward, chain_grad
-from vgcourse.datasets import Dataset, load_digits
-from vgcourse.exercises import check
-from vgcourse.explorer import EXPLORER_ACTIVATIONS, ExplorerResult, GradientExplorer
+from vgcourse.chain import (
+    chain_forward,
+    chain_grad,
+)
+from vgcourse.datasets import (
+    Dataset,
+    load_digits,
+)
+from vgcourse.exercises import (
+    EXERCISES,
+    Exercise,
+    Feedback,
+    Tolerance,
+    check,
+    parse_answer,
+)
+from vgcourse.explorer import (
+    EXPLORER_ACTIVATIONS,
+    EXPLORER_INITS,
+    ExplorerResult,
+    GradientExplorer,
+)
 from vgcourse.gradients import (
     LayerGradients,
     LayerStatistics,
@@ -35,8 +62,15 @@ from vgcourse.gradients import (
     layer_gradients,
     layer_statistics,
 )
-from vgcourse.initializers import INITIALIZER_NAMES, INITIALIZERS, init_weight, sigma_w2
+from vgcourse.initializers import (
+    INITIALIZERS,
+    INITIALIZER_NAMES,
+    init_weight,
+    sigma_w2,
+)
 from vgcourse.networks import (
+    NetworkOptions,
+    Params,
     depth_of,
     forward,
     init_mlp,
@@ -44,42 +78,69 @@ from vgcourse.networks import (
     params_from_layers,
     random_batch,
 )
-from vgcourse.precision import enable_x64, float64, x64_enabled
-from vgcourse.report import glue, html_table
-from vgcourse.sweeps import SweepResult, gradient_sweep, problem
+from vgcourse.precision import (
+    enable_x64,
+    float64,
+    x64_enabled,
+)
+from vgcourse.report import (
+    glue,
+    html_table,
+)
+from vgcourse.sweeps import (
+    SweepResult,
+    gradient_sweep,
+    problem,
+)
 from vgcourse.theory import (
     batchnorm_chi1,
     chi1,
     critical_sigma_w2,
     depth_scale,
     fixed_point_q,
+    gaussian_expectation,
+    gradient_slope,
     phase_diagram,
     q_sequence,
     variance_map,
 )
-from vgcourse.training import GridResult, TrainingHistory, train, train_lr_grid
+from vgcourse.training import (
+    GridResult,
+    TrainingHistory,
+    TrainingOptions,
+    train,
+    train_lr_grid,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
-    "EXPLORER_ACTIVATIONS",
-    "INITIALIZERS",
-    "INITIALIZER_NAMES",
     "Activation",
     "Dataset",
+    "EXERCISES",
+    "EXPLORER_ACTIVATIONS",
+    "EXPLORER_INITS",
+    "Exercise",
     "ExplorerResult",
-    "GridResult",
+    "Feedback",
     "GradientExplorer",
+    "GridResult",
+    "INITIALIZERS",
+    "INITIALIZER_NAMES",
     "LayerGradients",
     "LayerStatistics",
+    "NetworkOptions",
+    "Params",
     "SweepResult",
+    "Tolerance",
     "TrainingHistory",
+    "TrainingOptions",
     "activation_curves",
     "batchnorm_chi1",
     "chain_forward",
-    "check",
     "chain_grad",
+    "check",
     "chi1",
     "critical_sigma_w2",
     "depth_of",
@@ -89,23 +150,27 @@ __all__ = [
     "fixed_point_q",
     "float64",
     "forward",
+    "gaussian_expectation",
     "get_activation",
     "glue",
     "gradient_histograms",
+    "gradient_slope",
     "gradient_sweep",
     "html_table",
     "init_mlp",
-    "jacobian_spectrum",
     "init_weight",
+    "jacobian_spectrum",
     "layer_gradients",
     "layer_statistics",
     "layers_from_params",
     "load_digits",
     "params_from_layers",
+    "parse_answer",
     "phase_diagram",
     "problem",
     "q_sequence",
     "random_batch",
+    "saturated_mask",
     "saturation_bounds",
     "sigma_w2",
     "train",

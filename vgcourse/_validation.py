@@ -12,6 +12,7 @@ import difflib
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import jax
 import numpy as np
@@ -151,3 +152,70 @@ def check_array(
             "todos deben ser finitos."
         )
     return arr
+
+
+# ---------------------------------------------------------------------------
+# Parámetros de una red y datos (convenciones de :mod:`vgcourse.networks`)
+# ---------------------------------------------------------------------------
+def validate_params(params: Any) -> tuple[int, int, int, int]:
+    """Comprueba la estructura y las formas de ``params``; devuelve ``(L, n_in, n, n_out)``."""
+    expected = {"input": {"W", "b"}, "hidden": {"W", "b"}, "readout": {"W", "b"}}
+    if not isinstance(params, dict) or set(params) != set(expected) or any(
+        not isinstance(params[k], dict) or set(params[k]) != v for k, v in expected.items()
+    ):
+        got = (
+            {k: sorted(v) if isinstance(v, dict) else type(v).__name__ for k, v in params.items()}
+            if isinstance(params, dict)
+            else type(params).__name__
+        )
+        raise TypeError(
+            "`params` debe ser un diccionario {'input': {'W','b'}, 'hidden': {'W','b'}, "
+            f"'readout': {{'W','b'}}}} como el que devuelve `init_mlp`; se recibió {got}."
+        )
+    w_in = check_array("params['input']['W']", params["input"]["W"], ndim=2)
+    n_in, n = w_in.shape
+    check_array("params['input']['b']", params["input"]["b"], shape=(n,))
+    hw = params["hidden"]["W"]
+    if np.ndim(hw) != 3 or tuple(np.shape(hw)[1:]) != (n, n):
+        raise ValueError(
+            f"`params['hidden']['W']` debe tener forma (L-1, {n}, {n}); "
+            f"se recibió {tuple(np.shape(hw))}."
+        )
+    depth = 1 + np.shape(hw)[0]
+    if depth > 1:
+        check_array("params['hidden']['W']", hw)
+    hb = params["hidden"]["b"]
+    if tuple(np.shape(hb)) != (depth - 1, n):
+        raise ValueError(
+            f"`params['hidden']['b']` debe tener forma ({depth - 1}, {n}); "
+            f"se recibió {tuple(np.shape(hb))}."
+        )
+    if depth > 1:
+        check_array("params['hidden']['b']", hb)
+    w_out = check_array("params['readout']['W']", params["readout"]["W"], ndim=2)
+    if w_out.shape[0] != n:
+        raise ValueError(
+            f"`params['readout']['W']` debe tener forma ({n}, n_out); se recibió {tuple(w_out.shape)}."
+        )
+    n_out = w_out.shape[1]
+    check_array("params['readout']['b']", params["readout"]["b"], shape=(n_out,))
+    return int(depth), int(n_in), int(n), int(n_out)
+
+
+def validate_inputs(params: Any, x: Any, y: Any = None) -> tuple[int, int, int, int]:
+    """Valida ``params``, la entrada ``x`` ``(B, n_in)`` y, si se da, el objetivo ``y`` ``(B, n_out)``."""
+    depth, n_in, n, n_out = validate_params(params)
+    xa = check_array("x", x, ndim=2)
+    if xa.shape[1] != n_in:
+        raise ValueError(
+            f"`x` debe tener forma (B, {n_in}) porque la primera capa espera {n_in} entradas; "
+            f"se recibió {tuple(xa.shape)}."
+        )
+    if y is not None:
+        ya = check_array("y", y, ndim=2)
+        if ya.shape != (xa.shape[0], n_out):
+            raise ValueError(
+                f"`y` debe tener forma ({xa.shape[0]}, {n_out}) (un objetivo por ejemplo de `x`); "
+                f"se recibió {tuple(ya.shape)}."
+            )
+    return depth, n_in, n, n_out

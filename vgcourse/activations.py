@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vgcourse.precision import x64_scope
+from vgcourse._precision import x64_scope
 from vgcourse._validation import check_array, check_choice, check_float
 
 __all__ = [
@@ -101,8 +101,10 @@ ACTIVATIONS: dict[str, Activation] = {
 _ALIASES = {"swish": "silu", "linear": "identity"}
 
 
-def get_activation(name: str) -> Activation:
+def get_activation(name: str | Activation) -> Activation:
     """Devuelve la :class:`Activation` de nombre ``name`` (error en español si no existe).
+
+    Una :class:`Activation` se devuelve tal cual.
 
     Nombres válidos: ``sigmoid, tanh, relu, leaky_relu, elu, gelu, selu, softsign,
     silu, identity`` (alias: ``swish`` → ``silu``, ``linear`` → ``identity``).

@@ -36,7 +36,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 from PIL import Image
 
-from vgcourse.plots import LAYER_LABEL, _finish_axes, _layer_line, _positive_range
+from vgcourse._plotting import LAYER_LABEL, finish_axes, layer_line, positive_range
 
 __all__ = ["Player", "layer_norms_player", "player"]
 
@@ -210,7 +210,7 @@ def layer_norms_player(
             f"`titles` ({len(titles)}) y `theory` deben tener un elemento por fotograma "
             f"({len(frames)})."
         )
-    lo, hi = _positive_range(v for f in frames + (theory or []) for v in f.values())
+    lo, hi = positive_range(v for f in frames + (theory or []) for v in f.values())
     lo, hi = lo / 3, hi * 3
     max_layers = max(v.size for f in frames for v in f.values())
 
@@ -219,14 +219,14 @@ def layer_norms_player(
     def draw(i: int) -> None:
         ax.clear()
         for j, (label, v) in enumerate(frames[i].items()):
-            _layer_line(ax, j, label, v)
+            layer_line(ax, j, label, v)
         if theory is not None:
             for label, v in theory[i].items():
                 ax.plot(np.arange(1, v.size + 1), v, color="black", linestyle="--",
                         linewidth=1.2, label=label)
         ax.set_xlim(0.5, max_layers + 0.5)
         ax.set_ylim(lo, hi)
-        _finish_axes(ax, xlabel=LAYER_LABEL, ylabel=ylabel, title=titles[i], log=True)
+        finish_axes(ax, xlabel=LAYER_LABEL, ylabel=ylabel, title=titles[i], log=True)
         # la leyenda, fuera de los ejes y siempre en el mismo sitio (con «best» saltaría
         # de un fotograma a otro)
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 
 from vgcourse._validation import check_array
 from vgcourse.activations import get_activation
-from vgcourse.precision import resolve_dtype
+from vgcourse._precision import resolve_dtype
 
 __all__ = ["chain_forward", "chain_grad"]
 

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from vgcourse._validation import check_float, check_int
-from vgcourse.precision import resolve_dtype
+from vgcourse._precision import resolve_dtype
 
 __all__ = ["Dataset", "load_digits"]
 

@@ -2,18 +2,28 @@
 
 Uso en un cuaderno::
 
-    respuesta = 1.9          # tu respuesta
+    respuesta = 1.9          # tu respuesta (también vale un texto: "2/(1 + 0.01**2)")
     vg.check("leaky_critico", respuesta)
 
-:func:`check` devuelve un :class:`Feedback` (se muestra como texto) con «Correcto» o
-con una pista. Con ``respuesta = None`` recuerda qué hay que hacer. Las referencias
-se calculan solo al comprobar una respuesta, así que los cuadernos no pagan su coste.
+Cada ejercicio es un dato (:class:`Exercise`): su pregunta, su pista, una función
+``reference()`` que calcula la respuesta con el motor en el momento de comprobar y una
+:class:`Tolerance` (relativa, absoluta o en órdenes de magnitud). El juez
+(:func:`check`), la celda de la solución de cada capítulo y las pruebas leen esa misma
+referencia, así que la respuesta no puede divergir entre esos tres sitios. Los pocos
+ejercicios cuya respuesta es una *propiedad* (cualquier α que deje el gradiente en un
+intervalo) llevan además una función ``accept``.
+
+:func:`check` devuelve un :class:`Feedback` (se muestra como texto) con «Correcto» o con
+una pista que dice si la respuesta es demasiado grande, demasiado pequeña o de otro orden
+de magnitud, sin dar el valor. Con ``respuesta = None`` recuerda qué hay que hacer.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import math
+import operator
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,18 +31,22 @@ from dataclasses import dataclass
 import jax
 import numpy as np
 
+from vgcourse._core import layer_weight_norms
 from vgcourse._validation import check_choice
 from vgcourse.activations import derivative, saturation_bounds
 from vgcourse.datasets import load_digits
-from vgcourse.gradients import layer_gradients, layer_statistics, layer_weight_norms
+from vgcourse.gradients import layer_gradients, layer_statistics
 from vgcourse.initializers import sigma_w2
 from vgcourse.networks import init_mlp
 from vgcourse.sweeps import problem
 from vgcourse.theory import batchnorm_chi1, chi1, critical_sigma_w2, depth_scale
 
-__all__ = ["EXERCISES", "Feedback", "check"]
+__all__ = ["EXERCISES", "Exercise", "Feedback", "Tolerance", "check", "parse_answer"]
 
 
+# ---------------------------------------------------------------------------------------
+# Respuestas, tolerancias y el juez
+# ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Feedback:
     """Resultado de una comprobación."""
@@ -44,51 +58,163 @@ class Feedback:
         return self.message
 
 
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.Pow: operator.pow}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+_NAMES = {"pi": math.pi, "π": math.pi, "e": math.e}
+_FUNCTIONS = {"sqrt": math.sqrt, "exp": math.exp, "log": math.log, "ln": math.log,
+              "log10": math.log10}
+
+
+def _evaluate(node: ast.AST) -> float:
+    """Valor de una expresión aritmética simple (números, + − × / **, π, e y unas funciones)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return _BINARY[type(node.op)](_evaluate(node.left), _evaluate(node.right))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        return _UNARY[type(node.op)](_evaluate(node.operand))
+    if isinstance(node, ast.Name) and node.id in _NAMES:
+        return _NAMES[node.id]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id in _FUNCTIONS and len(node.args) == 1 and not node.keywords:
+        return _FUNCTIONS[node.func.id](_evaluate(node.args[0]))
+    raise ValueError
+
+
+def parse_answer(answer: object) -> float:
+    """Convierte una respuesta en un número: un número, o un texto como ``"1/4"``, ``"0,25"``,
+    ``"2**-10"``, ``"1e-5"``, ``"4^-19"`` o ``"sqrt(2)/2"``.
+
+    Raises:
+        TypeError: con un mensaje en español si la respuesta no es un número ni una expresión
+            aritmética sencilla.
+    """
+    if isinstance(answer, (int, float, np.number)) and not isinstance(answer, (bool, np.bool_)):
+        return float(answer)
+    if isinstance(answer, str):
+        text = answer.strip().replace("^", "**").replace("·", "*").replace("×", "*")
+        text = text.replace("−", "-").replace("√", "sqrt")
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")  # coma decimal: «0,25»
+        try:
+            value = _evaluate(ast.parse(text, mode="eval").body)
+        except (SyntaxError, ValueError, ZeroDivisionError, OverflowError, TypeError):
+            value = None
+        if value is not None and math.isfinite(value):
+            return value
+    raise TypeError(
+        f"La respuesta debe ser un número o una expresión sencilla como 1/4, 0,25, 2**-10 "
+        f"o 1e-5; se recibió {answer!r}."
+    )
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Cuánto puede separarse una respuesta de la referencia.
+
+    ``kind`` es ``"relativa"`` (``|r − ref| ≤ value·|ref|``), ``"absoluta"``
+    (``|r − ref| ≤ value``) u ``"órdenes"`` (``|log10 r − log10 ref| ≤ value``, para
+    cocientes que se comparan por su orden de magnitud; la respuesta debe ser > 0).
+    """
+
+    kind: str
+    value: float
+
+    def __post_init__(self):
+        check_choice("kind", self.kind, ("relativa", "absoluta", "órdenes"))
+
+    def gap(self, answer: float, reference: float) -> float:
+        """Distancia de ``answer`` a ``reference`` en las unidades de la tolerancia (con signo)."""
+        if self.kind == "órdenes":
+            if not answer > 0:
+                raise TypeError(
+                    f"Un cociente entre dos normas es un número positivo; se recibió {answer!r}."
+                )
+            return math.log10(answer) - math.log10(reference)
+        if self.kind == "relativa":
+            return (answer - reference) / abs(reference)
+        return answer - reference
+
+    def accepts(self, answer: float, reference: float) -> bool:
+        return abs(self.gap(answer, reference)) <= self.value
+
+
 @dataclass(frozen=True)
 class Exercise:
+    """Un ejercicio del curso, como datos.
+
+    Attributes:
+        name: identificador (el primer argumento de :func:`check`).
+        chapter: capítulo donde se pregunta.
+        question: la pregunta, en una frase.
+        hint: la pista que se da con una respuesta incorrecta (nunca el valor).
+        reference: calcula la respuesta con el motor (sin argumentos).
+        tolerance: cuánto puede separarse la respuesta de la referencia.
+        explanation: lo que se dice al acertar: un texto con ``{ref}`` (la referencia) y
+            ``{answer}`` (la respuesta), o una función ``(ref, answer) → texto``.
+        accept: para respuestas que son una propiedad y no un valor (cualquier α que deje el
+            gradiente en un intervalo): ``accept(respuesta) → (¿correcta?, explicación)``.
+            ``reference()`` es entonces una respuesta válida.
+    """
+
+    name: str
+    chapter: int
     question: str
-    judge: Callable[[object], tuple[bool, str]]  #: (¿correcto?, explicación)
     hint: str
+    reference: Callable[[], float]
+    tolerance: Tolerance
+    explanation: str | Callable[[float, float], str]
+    accept: Callable[[float], tuple[bool, str]] | None = None
+
+    def judge(self, answer: object) -> tuple[bool, str]:
+        """``(¿correcta?, mensaje)`` para ``answer`` (número o texto; ver :func:`parse_answer`).
+
+        El mensaje de una respuesta incorrecta dice si es demasiado grande, demasiado pequeña
+        o de otro orden de magnitud, nunca el valor de la referencia.
+        """
+        value = parse_answer(answer)
+        if self.accept is not None:
+            return self.accept(value)
+        ref = float(self.reference())
+        gap = self.tolerance.gap(value, ref)
+        if abs(gap) <= self.tolerance.value:
+            explain = self.explanation
+            return True, (explain.format(ref=ref, answer=value) if isinstance(explain, str)
+                          else explain(ref, value))
+        if value * ref > 0 and abs(math.log10(value / ref)) >= 1:
+            where = "mayor" if abs(value) > abs(ref) else "menor"
+            return False, f"tu respuesta es {where} que la correcta en un orden de magnitud o más"
+        return False, f"tu respuesta es demasiado {'grande' if gap > 0 else 'pequeña'}"
 
 
-def _number(answer: object) -> float:
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.number)):
-        raise TypeError(f"La respuesta debe ser un número; se recibió {answer!r}.")
-    return float(answer)
+# ---------------------------------------------------------------------------------------
+# Referencias: el motor calcula cada respuesta en el momento
+# ---------------------------------------------------------------------------------------
+def _measured_ratio(num: int, den: int, *, activation: str, **net) -> float:
+    """``‖∂L/∂Z_num‖ / ‖∂L/∂Z_den‖`` (capas numeradas desde 1) de ``problem(0, **net)``."""
+    params, x, y = problem(0, **net)
+    dz = np.asarray(layer_gradients(params, x, y, activation=activation).preact_norm)
+    return float(dz[num - 1] / dz[den - 1])
 
 
-def _close(value: float, reference: float, rtol: float) -> bool:
-    return abs(value - reference) <= rtol * abs(reference)
+def _upper(activation: str) -> float:
+    """Límite superior de la región saturada (de :func:`vgcourse.saturation_bounds`)."""
+    return saturation_bounds(activation)[1]
 
 
-def _dead_fraction(answer):
-    # fracción de preactivaciones negativas en una red ReLU con He (φ' = 0 en ellas)
+def _tail_probability(activation: str, std: float) -> float:
+    """``P(|z| > límite)`` con ``z ~ N(0, std²)``: la fracción de preactivaciones en la región
+    saturada de una activación simétrica (sigmoide, tanh)."""
+    return math.erfc(_upper(activation) / (std * math.sqrt(2)))
+
+
+def _dead_fraction() -> float:
+    # fracción de preactivaciones con φ' = 0 en una red ReLU con He: 1 − media de |φ'|
     params, x, _ = problem(0, depth=10, width=256, n_in=64, batch=128, init="he_normal")
     st = layer_statistics(params, x, activation="relu")
-    ref = 1.0 - float(np.mean(np.asarray(st.mean_abs_derivative)))
-    ok = abs(_number(answer) - ref) <= 0.05
-    return ok, f"medido en una red ReLU de 10 capas con He: {ref:.3f}"
-
-
-def _leaky_critical(answer):
-    value = _number(answer)
-    if value <= 0:
-        return False, "σ_w² tiene que ser positivo"
-    chi = chi1("leaky_relu", sigma_w2=value, q=1.0)
-    # más fino que la corrección 1 + a² = 1.0001: σ_w² = 2 (He) no basta
-    ok = abs(chi - 1.0) <= 2e-5
-    return ok, f"con σ_w² = {value:.6g}, χ₁ = {chi:.6f} (crítico: χ₁ = 1)"
-
-
-def _xavier_variance(answer):
-    ref = sigma_w2("xavier_normal", 256, 64) / 256
-    return _close(_number(answer), ref, 0.02), f"Var(W) = σ_w²/fan_in = {ref:.5f}"
-
-
-def _tanh_he_slope(answer):
-    ref = 0.5 * math.log(chi1("tanh", sigma_w2=2.0))
-    ok = abs(_number(answer) - ref) <= 0.01
-    return ok, f"½·ln χ₁ = {ref:+.4f} por capa hacia la entrada"
+    return 1.0 - float(np.mean(np.asarray(st.mean_abs_derivative)))
 
 
 def _residual_preact_norms(alpha: float) -> np.ndarray:
@@ -98,219 +224,34 @@ def _residual_preact_norms(alpha: float) -> np.ndarray:
     return np.asarray(g.preact_norm)
 
 
-def _residual_square_growth(answer):
+def _residual_square_growth() -> float:
     dz = _residual_preact_norms(1.0)
     layers = np.arange(2, 26)  # lejos de la capa 1 (sin salto) y de la salida
-    rate = float(np.exp(-2 * np.polyfit(layers, np.log(dz[layers - 1]), 1)[0]))
-    ok = _close(_number(answer), rate, 0.15)
-    return ok, f"medido: el cuadrado del gradiente se multiplica por {rate:.2f} por bloque"
+    return float(np.exp(-2 * np.polyfit(layers, np.log(dz[layers - 1]), 1)[0]))
 
 
-def _residual_alpha(answer):
-    alpha = _number(answer)
+def _residual_alpha_accept(alpha: float) -> tuple[bool, str]:
     if not 0 < alpha <= 1.5:
         return False, "α debe estar entre 0 y 1.5"
     dz = _residual_preact_norms(alpha)
     ratio = float(dz[1] / dz[-1])  # capa 2: la primera con conexión residual
     ok = 0.1 <= ratio <= 10
-    return ok, f"con α = {alpha:.3g}: ‖∂L/∂Z_2‖ / ‖∂L/∂Z_30‖ = {ratio:.3g} (objetivo: entre 0.1 y 10)"
+    why = (f"con α = {alpha:.3g}: ‖∂L/∂Z_2‖ / ‖∂L/∂Z_30‖ = {ratio:.3g} "
+           "(objetivo: entre 0.1 y 10)")
+    if not ok:
+        why = ("con esa α el gradiente de la capa 2 queda "
+               f"{'por encima de 10' if ratio > 10 else 'por debajo de 0.1'} veces el de la capa 30")
+    return ok, why
 
 
-def _saturated_share(activation: str, std: float) -> tuple[float, float]:
-    """``(límite superior, P(|z| > límite))`` con ``z ~ N(0, std²)``, para activaciones
-    simétricas (sigmoide, tanh): la fracción de preactivaciones en la región saturada."""
-    _, hi = saturation_bounds(activation)
-    return hi, math.erfc(hi / (std * math.sqrt(2)))
-
-
-def _bn_saturation(answer):
-    hi, ref = _saturated_share("tanh", 1.0)
-    ok = abs(_number(answer) - ref) <= 0.01
-    return ok, f"P(|z| > {hi:.3f}) con z ~ N(0, 1) = {ref:.4f}"
-
-
-def _bn_ten_times(answer):
-    half_log = 0.5 * math.log(batchnorm_chi1("relu"))  # por capa, hacia la entrada
-    ref = math.log(10) / half_log
-    ok = _close(_number(answer), ref, 0.03)
-    return ok, (f"½·ln χ_BN = {half_log:.4f} por capa: la norma se multiplica por 10 cada "
-                f"{ref:.2f} capas")
-
-
-#: ejercicios del capítulo 4
-CHAPTER_4: dict[str, Exercise] = {
-    "relu_muertas": Exercise(
-        "En una red ReLU inicializada con He, ¿qué fracción de las preactivaciones de una capa "
-        "tiene derivada 0?", _dead_fraction,
-        "Las preactivaciones son simétricas alrededor de 0 y φ'(z) = 0 para z < 0."),
-    "leaky_critico": Exercise(
-        "¿Con qué σ_w² es crítica (χ₁ = 1) una Leaky ReLU de pendiente a = 0.01?", _leaky_critical,
-        "χ₁ = σ_w²·E[φ'(z)²] y φ' vale 1 o a, cada uno con probabilidad 1/2."),
-    "xavier_varianza": Exercise(
-        "Una capa tiene fan_in = 256 y fan_out = 64. ¿Qué varianza Var(W_ij) le da Xavier?",
-        _xavier_variance, "Xavier: Var(W) = 2/(fan_in + fan_out)."),
-    "tanh_he_pendiente": Exercise(
-        "Con tanh y He (σ_w² = 2), ¿cuánto cambia ln‖∂L/∂Z_l‖ por capa hacia la entrada?",
-        _tanh_he_slope, "Calcula ½·ln χ₁ con vg.chi1('tanh', sigma_w2=2.0)."),
-    "residual_crecimiento": Exercise(
-        "En una red residual ReLU de 30 capas, anchura 256 y He, con α = 1, ¿por qué factor se "
-        "multiplica el cuadrado de ‖∂L/∂Z_l‖ en cada capa hacia la entrada?", _residual_square_growth,
-        "Mide la pendiente de ln‖∂L/∂Z_l‖ en la figura de esta sección (o con vg.layer_gradients) y "
-        "recuerda que el cuadrado duplica la pendiente: factor = exp(2·pendiente)."),
-    "residual_alfa": Exercise(
-        "Elige α para una red residual ReLU de 30 capas con He de modo que el gradiente de la "
-        "capa 2 (la primera con salto) quede entre 0.1 y 10 veces el de la capa 30.", _residual_alpha,
-        "Prueba una α del orden de 1/√L."),
-    "bn_saturacion": Exercise(
-        "Si la normalización por lotes deja las preactivaciones de tanh en N(0, 1), ¿qué fracción "
-        "cae en la región saturada (|z| > 1.818)?", _bn_saturation,
-        "Es la probabilidad de las dos colas de una normal estándar más allá de 1.818."),
-    "bn_capas_diez": Exercise(
-        "Red ReLU con normalización por lotes y sin conexiones residuales: si el cuadrado del "
-        "gradiente se multiplica en cada capa hacia la entrada por χ_BN = E[φ'(Z)²]/Var φ(Z) "
-        "(la aproximación de lote grande, vg.batchnorm_chi1), ¿cuántas capas hacen falta para "
-        "que la norma del gradiente crezca 10 veces? (No tiene por qué ser un número entero.)",
-        _bn_ten_times,
-        "La norma crece √χ_BN por capa: busca n con (√χ_BN)ⁿ = 10, es decir, "
-        "n·½·ln χ_BN = ln 10."),
-}
-
-
-def _positive_log10(answer) -> float:
-    """log10 de una respuesta que es un cociente de normas (positivo)."""
-    value = _number(answer)
-    if not value > 0 or not math.isfinite(value):
-        raise TypeError(f"Un cociente entre dos normas es un número positivo; se recibió {value!r}.")
-    return math.log10(value)
-
-
-def _log_close(answer, reference: float, decades: float) -> bool:
-    """¿Está ``answer`` (un cociente) a menos de ``decades`` órdenes de magnitud de ``reference``?"""
-    return abs(_positive_log10(answer) - math.log10(reference)) <= decades
-
-
-def _sigmoid_slope_at_zero(answer):
-    ref = float(derivative("sigmoid")(0.0))
-    return _close(_number(answer), ref, 0.01), f"σ'(0) = σ(0)·(1 − σ(0)) = {ref:.4f}"
-
-
-def _sigmoid_product_bound(answer):
+def _sigmoid_product_bound() -> float:
     grid = np.linspace(-10.0, 10.0, 20001)  # incluye z = 0, donde σ' es máxima
-    peak = float(np.max(np.asarray(derivative("sigmoid")(grid))))
-    ref = peak**10
-    ok = _close(_number(answer), ref, 0.05)  # dos cifras significativas
-    return ok, f"como mucho (máx. σ')¹⁰ = {peak:.4f}¹⁰ = {ref:.3g}"
+    return float(np.max(np.asarray(derivative("sigmoid")(grid)))) ** 10
 
 
-def _sigmoid_depth_ratio(answer):
-    params, x, y = problem(0, depth=20, width=256, n_in=64, batch=64, init="xavier_normal")
-    dz = np.asarray(layer_gradients(params, x, y, activation="sigmoid").preact_norm)
-    ratio = float(dz[0] / dz[-1])
-    ok = _log_close(answer, ratio, 0.5)  # medio orden de magnitud
-    return ok, f"medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_20‖ = {ratio:.2g}"
-
-
-def _tanh_standard_factor(answer):
-    ref = math.sqrt(chi1("tanh", sigma_w2=sigma_w2("standard", 256, 256)))
-    ok = _close(_number(answer), ref, 0.02)
-    return ok, f"√χ₁ = {ref:.4f} por capa hacia la entrada (χ₁ = σ_w²·tanh'(0)² con q* = 0)"
-
-
-def _tanh_bias_ratio(answer):
-    params, x, y = problem(0, depth=50, width=256, n_in=256, batch=64, init="xavier_normal",
-                           bias_std=math.sqrt(0.05))
-    dz = np.asarray(layer_gradients(params, x, y, activation="tanh").preact_norm)
-    ratio = float(dz[9] / dz[39])
-    ok = _log_close(answer, ratio, 0.3)
-    return ok, f"medido: ‖∂L/∂Z_10‖ / ‖∂L/∂Z_40‖ = {ratio:.3g}"
-
-
-def _relu_exploding_ratio(answer):
-    params, x, y = problem(0, depth=30, width=256, n_in=256, batch=64, init="he_normal",
-                           gain=math.sqrt(2.5 / 2))  # σ_w² = 2.5
-    dz = np.asarray(layer_gradients(params, x, y, activation="relu").preact_norm)
-    ratio = float(dz[0] / dz[-1])
-    ok = _log_close(answer, ratio, 0.3)
-    return ok, f"medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_30‖ = {ratio:.3g}"
-
-
-def _tanh_wide_saturation(answer):
-    hi, ref = _saturated_share("tanh", 2.0)  # z ~ N(0, 4)
-    ok = _close(_number(answer), ref, 0.05)  # dos cifras significativas
-    return ok, f"P(|z| > {hi:.3f}) con z ~ N(0, 4) = P(|Z| > {hi / 2:.3f}) = {ref:.3f}"
-
-
-def _sigmoid_saturated_share(answer):
-    hi, ref = _saturated_share("sigmoid", 1.0)
-    ok = _close(_number(answer), ref, 0.05)  # dos cifras significativas
-    return ok, f"P(|z| > {hi:.3f}) con z ~ N(0, 1) = {ref:.3g}"
-
-
-def _relu_xavier_decade(answer):
+def _relu_xavier_decade() -> float:
     chi = chi1("relu", sigma_w2=sigma_w2("xavier_normal", 256, 256), q=1.0)
-    ref = math.log(10) / (-0.5 * math.log(chi))
-    ok = _close(_number(answer), ref, 0.03)
-    return ok, f"√χ₁ = {math.sqrt(chi):.4f} por capa: la norma se divide por 10 cada {ref:.2f} capas"
-
-
-#: ejercicios del capítulo 1
-CHAPTER_1: dict[str, Exercise] = {
-    "sigmoide_derivada_0": Exercise(
-        "¿Cuánto vale la derivada de la sigmoide en z = 0, σ'(0)?", _sigmoid_slope_at_zero,
-        "σ'(z) = σ(z)·(1 − σ(z)); ¿cuánto vale σ(0)?"),
-    "sigmoide_cota_10": Exercise(
-        "En una red sigmoide de 10 capas, ¿cuál es el mayor valor que puede tomar el producto "
-        "σ'(z_1)·σ'(z_2)···σ'(z_10) de las derivadas de sus activaciones? (Dos cifras "
-        "significativas.)", _sigmoid_product_bound,
-        "Cada factor es, como mucho, el valor máximo de σ'. ¿Dónde lo alcanza σ' y cuánto vale?"),
-    "sigmoide_20_capas": Exercise(
-        "Red sigmoide de 20 capas con Xavier (anchura 256, entradas de dimensión 64, lote de 64 "
-        "ejemplos, semilla 0): ¿de qué orden de magnitud es ‖∂L/∂Z_1‖ / ‖∂L/∂Z_20‖? (Escribe el "
-        "cociente, por ejemplo 1e-5.)",
-        _sigmoid_depth_ratio,
-        "En la sección «Impacto», el gradiente de la red sigmoide con Xavier se hace algo más de "
-        "4 veces más pequeño en cada capa hacia la entrada (el factor exacto está en el texto). "
-        "¿Cuántos pasos hay de la capa 20 a la capa 1?"),
-}
-
-#: ejercicios del capítulo 2
-CHAPTER_2: dict[str, Exercise] = {
-    "tanh_estandar_factor": Exercise(
-        "Red tanh con la inicialización estándar (σ_w² = 1/3) y sin sesgos: ¿por qué factor se "
-        "multiplica ‖∂L/∂Z_l‖ cada vez que se baja una capa hacia la entrada?", _tanh_standard_factor,
-        "El cuadrado del gradiente se multiplica por χ₁ en cada capa, así que la norma lo hace por "
-        "√χ₁. Sin sesgos y con σ_w² < 1, el punto fijo es q* = 0: ¿cuánto vale tanh'(0)?"),
-    "tanh_sesgo_cociente": Exercise(
-        "Red tanh de 50 capas con Xavier (σ_w² = 1), sesgos con σ_b² = 0.05, anchura 256 y "
-        "semilla 0: ¿cuánto vale ‖∂L/∂Z_10‖ / ‖∂L/∂Z_40‖?", _tanh_bias_ratio,
-        "De la capa 40 a la 10 hay 30 pasos, y en cada uno la norma se multiplica por √χ₁. "
-        "Calcula χ₁ con vg.chi1(\"tanh\", sigma_w2=1.0, sigma_b2=0.05)."),
-    "relu_gemelo_cociente": Exercise(
-        "Red ReLU de 30 capas con σ_w² = 2.5, anchura 256 y semilla 0: ¿cuántas veces mayor es "
-        "‖∂L/∂Z_1‖ que ‖∂L/∂Z_30‖?", _relu_exploding_ratio,
-        "Con ReLU, χ₁ = σ_w²/2, y la norma se multiplica por √χ₁ en cada paso hacia la entrada. "
-        "¿Cuántos pasos hay de la capa 30 a la capa 1?"),
-}
-
-#: ejercicios del capítulo 3
-CHAPTER_3: dict[str, Exercise] = {
-    "tanh_saturada_ancha": Exercise(
-        "Si las preactivaciones de una capa tanh siguen una normal N(0, 4) (desviación típica "
-        "2, como con pesos grandes), ¿qué fracción cae en la región saturada de tanh "
-        "(|z| > 1.818)? (Dos cifras significativas.)", _tanh_wide_saturation,
-        "Estandariza: |z| > 1.818 con z ~ N(0, 4) es |Z| > 1.818/2 con Z ~ N(0, 1); la "
-        "probabilidad de las dos colas es erfc(c/√2)."),
-    "sigmoide_saturada_normal": Exercise(
-        "Si las preactivaciones siguen una normal N(0, 1), ¿qué fracción cae en la región saturada "
-        "de la sigmoide (|z| > 3.637)? (Dos cifras significativas.)", _sigmoid_saturated_share,
-        "Es la probabilidad de las dos colas de una normal estándar más allá de 3.637 "
-        "(vg.saturation_bounds(\"sigmoid\") da el límite exacto)."),
-    "relu_xavier_decada": Exercise(
-        "Red ReLU con Xavier (σ_w² = 1): ¿cada cuántas capas, hacia la entrada, se divide por 10 "
-        "la norma ‖∂L/∂Z_l‖? (No tiene por qué ser un número entero.)", _relu_xavier_decade,
-        "Cada capa multiplica la norma por √χ₁, con χ₁ = σ_w²·E[φ'(z)²]: ¿qué fracción de las "
-        "unidades ReLU tiene φ' = 1? Después, busca n con (√χ₁)ⁿ = 1/10."),
-}
+    return math.log(10) / (-0.5 * math.log(chi))
 
 
 @functools.lru_cache(maxsize=1)
@@ -324,73 +265,202 @@ def _first_step_ratio() -> float:
     return float((g.weight_norm[0] / w[0]) / (g.weight_norm[-1] / w[-1]))
 
 
-def _first_step(answer):
-    ref = _first_step_ratio()
-    ok = _log_close(answer, ref, math.log10(2))
-    return ok, f"medido en la red de partida: {ref:.2g}"
-
-
-def _adam_epsilon(answer):
-    import optax  # noqa: PLC0415 (solo al comprobar este ejercicio)
+def _adam_first_step() -> float:
+    import optax  # noqa: PLC0415
 
     opt = optax.adam(1e-3)
-    grad = np.array([1e-12])
-    updates, _ = opt.update(grad, opt.init(np.zeros(1)))
-    ref = float(abs(updates[0]))
-    ok = _close(abs(_number(answer)), ref, 0.02)
-    return ok, f"optax.adam da un paso de {ref:.4g}, {1e-3 / ref:.0f} veces menor que η = 0.001"
+    updates, _ = opt.update(np.array([1e-12]), opt.init(np.zeros(1)))
+    return float(abs(updates[0]))
 
 
-#: ejercicios del capítulo 5
-CHAPTER_5: dict[str, Exercise] = {
-    "din_primer_paso": Exercise(
+_REL2 = Tolerance("relativa", 0.02)
+_REL5 = Tolerance("relativa", 0.05)  # dos cifras significativas
+
+#: todos los ejercicios del curso, en el orden de los capítulos
+EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
+    # ---- capítulo 1 ----
+    Exercise(
+        "sigmoide_derivada_0", 1,
+        "¿Cuánto vale la derivada de la sigmoide en z = 0, σ'(0)?",
+        "σ'(z) = σ(z)·(1 − σ(z)); ¿cuánto vale σ(0)?",
+        lambda: float(derivative("sigmoid")(0.0)), Tolerance("relativa", 0.01),
+        "σ'(0) = σ(0)·(1 − σ(0)) = {ref:.4f}"),
+    Exercise(
+        "sigmoide_cota_10", 1,
+        "En una red sigmoide de 10 capas, ¿cuál es el mayor valor que puede tomar el producto "
+        "σ'(z_1)·σ'(z_2)···σ'(z_10) de las derivadas de sus activaciones? (Dos cifras "
+        "significativas.)",
+        "Cada factor es, como mucho, el valor máximo de σ'. ¿Dónde lo alcanza σ' y cuánto vale?",
+        _sigmoid_product_bound, _REL5,
+        lambda ref, _: f"como mucho (máx. σ')¹⁰ = {ref ** 0.1:.4f}¹⁰ = {ref:.3g}"),
+    Exercise(
+        "sigmoide_20_capas", 1,
+        "Red sigmoide de 20 capas con Xavier (anchura 256, entradas de dimensión 64, lote de 64 "
+        "ejemplos, semilla 0): ¿de qué orden de magnitud es ‖∂L/∂Z_1‖ / ‖∂L/∂Z_20‖? (Escribe el "
+        "cociente, por ejemplo 1e-5.)",
+        "En la sección «Impacto», el gradiente de la red sigmoide con Xavier se hace algo más de "
+        "4 veces más pequeño en cada capa hacia la entrada (el factor exacto está en el texto). "
+        "¿Cuántos pasos hay de la capa 20 a la capa 1?",
+        lambda: _measured_ratio(1, 20, activation="sigmoid", depth=20, width=256, n_in=64,
+                                batch=64, init="xavier_normal"),
+        Tolerance("órdenes", 0.5), "medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_20‖ = {ref:.2g}"),
+    # ---- capítulo 2 ----
+    Exercise(
+        "tanh_estandar_factor", 2,
+        "Red tanh con la inicialización estándar (σ_w² = 1/3) y sin sesgos: ¿por qué factor se "
+        "multiplica ‖∂L/∂Z_l‖ cada vez que se baja una capa hacia la entrada?",
+        "El cuadrado del gradiente se multiplica por χ₁ en cada capa, así que la norma lo hace por "
+        "√χ₁. Sin sesgos y con σ_w² < 1, el punto fijo es q* = 0: ¿cuánto vale tanh'(0)?",
+        lambda: math.sqrt(chi1("tanh", sigma_w2=sigma_w2("standard", 256, 256))), _REL2,
+        "√χ₁ = {ref:.4f} por capa hacia la entrada (χ₁ = σ_w²·tanh'(0)² con q* = 0)"),
+    Exercise(
+        "tanh_sesgo_cociente", 2,
+        "Red tanh de 50 capas con Xavier (σ_w² = 1), sesgos con σ_b² = 0.05, anchura 256 y "
+        "semilla 0: ¿cuánto vale ‖∂L/∂Z_10‖ / ‖∂L/∂Z_40‖?",
+        "De la capa 40 a la 10 hay 30 pasos, y en cada uno la norma se multiplica por √χ₁. "
+        "Calcula χ₁ con vg.chi1(\"tanh\", sigma_w2=1.0, sigma_b2=0.05).",
+        lambda: _measured_ratio(10, 40, activation="tanh", depth=50, width=256, n_in=256,
+                                batch=64, init="xavier_normal", bias_std=math.sqrt(0.05)),
+        Tolerance("órdenes", 0.3), "medido: ‖∂L/∂Z_10‖ / ‖∂L/∂Z_40‖ = {ref:.3g}"),
+    Exercise(
+        "relu_gemelo_cociente", 2,
+        "Red ReLU de 30 capas con σ_w² = 2.5, anchura 256 y semilla 0: ¿cuántas veces mayor es "
+        "‖∂L/∂Z_1‖ que ‖∂L/∂Z_30‖?",
+        "Con ReLU, χ₁ = σ_w²/2, y la norma se multiplica por √χ₁ en cada paso hacia la entrada. "
+        "¿Cuántos pasos hay de la capa 30 a la capa 1?",
+        lambda: _measured_ratio(1, 30, activation="relu", depth=30, width=256, n_in=256,
+                                batch=64, init="he_normal", gain=math.sqrt(2.5 / 2)),
+        Tolerance("órdenes", 0.3), "medido: ‖∂L/∂Z_1‖ / ‖∂L/∂Z_30‖ = {ref:.3g}"),
+    # ---- capítulo 3 ----
+    Exercise(
+        "tanh_saturada_ancha", 3,
+        "Si las preactivaciones de una capa tanh siguen una normal N(0, 4) (desviación típica "
+        "2, como con pesos grandes), ¿qué fracción cae en la región saturada de tanh "
+        "(|z| > 1.818)? (Dos cifras significativas.)",
+        "Estandariza: |z| > 1.818 con z ~ N(0, 4) es |Z| > 1.818/2 con Z ~ N(0, 1); la "
+        "probabilidad de las dos colas es erfc(c/√2).",
+        lambda: _tail_probability("tanh", 2.0), _REL5,
+        lambda ref, _: (f"P(|z| > {_upper('tanh'):.3f}) con z ~ N(0, 4) = "
+                        f"P(|Z| > {_upper('tanh') / 2:.3f}) = {ref:.3f}")),
+    Exercise(
+        "sigmoide_saturada_normal", 3,
+        "Si las preactivaciones siguen una normal N(0, 1), ¿qué fracción cae en la región saturada "
+        "de la sigmoide (|z| > 3.637)? (Dos cifras significativas.)",
+        "Es la probabilidad de las dos colas de una normal estándar más allá de 3.637 "
+        "(vg.saturation_bounds(\"sigmoid\") da el límite exacto).",
+        lambda: _tail_probability("sigmoid", 1.0), _REL5,
+        lambda ref, _: f"P(|z| > {_upper('sigmoid'):.3f}) con z ~ N(0, 1) = {ref:.3g}"),
+    Exercise(
+        "relu_xavier_decada", 3,
+        "Red ReLU con Xavier (σ_w² = 1): ¿cada cuántas capas, hacia la entrada, se divide por 10 "
+        "la norma ‖∂L/∂Z_l‖? (No tiene por qué ser un número entero.)",
+        "Cada capa multiplica la norma por √χ₁, con χ₁ = σ_w²·E[φ'(z)²]: ¿qué fracción de las "
+        "unidades ReLU tiene φ' = 1? Después, busca n con (√χ₁)ⁿ = 1/10.",
+        _relu_xavier_decade, Tolerance("relativa", 0.03),
+        lambda ref, _: (f"√χ₁ = {10 ** (-1 / ref):.4f} por capa: la norma se divide por 10 "
+                        f"cada {ref:.2f} capas")),
+    # ---- capítulo 4 ----
+    Exercise(
+        "relu_muertas", 4,
+        "En una red ReLU inicializada con He, ¿qué fracción de las preactivaciones de una capa "
+        "tiene derivada 0?",
+        "Las preactivaciones son simétricas alrededor de 0 y φ'(z) = 0 para z < 0.",
+        _dead_fraction, Tolerance("absoluta", 0.05),
+        "medido en una red ReLU de 10 capas con He: {ref:.3f}"),
+    Exercise(
+        "leaky_critico", 4,
+        "¿Con qué σ_w² es crítica (χ₁ = 1) una Leaky ReLU de pendiente a = 0.01?",
+        "χ₁ = σ_w²·E[φ'(z)²] y φ' vale 1 o a, cada uno con probabilidad 1/2.",
+        # χ₁ es proporcional a σ_w²: el crítico es 1/χ₁(σ_w² = 1). Más fino que la
+        # corrección 1 + a² = 1.0001: σ_w² = 2 (He) no basta
+        lambda: 1.0 / chi1("leaky_relu", sigma_w2=1.0, q=1.0), Tolerance("relativa", 2e-5),
+        # χ₁ es proporcional a σ_w²: con la respuesta, χ₁ = respuesta/referencia
+        lambda ref, answer: f"con σ_w² = {answer:.6g}, χ₁ = {answer / ref:.6f} (crítico: χ₁ = 1)"),
+    Exercise(
+        "xavier_varianza", 4,
+        "Una capa tiene fan_in = 256 y fan_out = 64. ¿Qué varianza Var(W_ij) le da Xavier?",
+        "Xavier: Var(W) = 2/(fan_in + fan_out).",
+        lambda: sigma_w2("xavier_normal", 256, 64) / 256, _REL2,
+        "Var(W) = σ_w²/fan_in = {ref:.5f}"),
+    Exercise(
+        "tanh_he_pendiente", 4,
+        "Con tanh y He (σ_w² = 2), ¿cuánto cambia ln‖∂L/∂Z_l‖ por capa hacia la entrada?",
+        "Calcula ½·ln χ₁ con vg.chi1('tanh', sigma_w2=2.0).",
+        lambda: 0.5 * math.log(chi1("tanh", sigma_w2=2.0)), Tolerance("absoluta", 0.01),
+        "½·ln χ₁ = {ref:+.4f} por capa hacia la entrada"),
+    Exercise(
+        "residual_crecimiento", 4,
+        "En una red residual ReLU de 30 capas, anchura 256 y He, con α = 1, ¿por qué factor se "
+        "multiplica el cuadrado de ‖∂L/∂Z_l‖ en cada capa hacia la entrada?",
+        "Mide la pendiente de ln‖∂L/∂Z_l‖ en la figura de esta sección (o con vg.layer_gradients) "
+        "y recuerda que el cuadrado duplica la pendiente: factor = exp(2·pendiente).",
+        _residual_square_growth, Tolerance("relativa", 0.15),
+        "medido: el cuadrado del gradiente se multiplica por {ref:.2f} por bloque"),
+    Exercise(
+        "residual_alfa", 4,
+        "Elige α para una red residual ReLU de 30 capas con He de modo que el gradiente de la "
+        "capa 2 (la primera con salto) quede entre 0.1 y 10 veces el de la capa 30.",
+        "Prueba una α del orden de 1/√L.",
+        lambda: 1 / math.sqrt(30), Tolerance("relativa", 0.0), "",
+        accept=_residual_alpha_accept),
+    Exercise(
+        "bn_saturacion", 4,
+        "Si la normalización por lotes deja las preactivaciones de tanh en N(0, 1), ¿qué fracción "
+        "cae en la región saturada (|z| > 1.818)?",
+        "Es la probabilidad de las dos colas de una normal estándar más allá de 1.818.",
+        lambda: _tail_probability("tanh", 1.0), Tolerance("absoluta", 0.01),
+        lambda ref, _: f"P(|z| > {_upper('tanh'):.3f}) con z ~ N(0, 1) = {ref:.4f}"),
+    Exercise(
+        "bn_capas_diez", 4,
+        "Red ReLU con normalización por lotes y sin conexiones residuales: si el cuadrado del "
+        "gradiente se multiplica en cada capa hacia la entrada por χ_BN = E[φ'(Z)²]/Var φ(Z) "
+        "(la aproximación de lote grande, vg.batchnorm_chi1), ¿cuántas capas hacen falta para "
+        "que la norma del gradiente crezca 10 veces? (No tiene por qué ser un número entero.)",
+        "La norma crece √χ_BN por capa: busca n con (√χ_BN)ⁿ = 10, es decir, "
+        "n·½·ln χ_BN = ln 10.",
+        lambda: math.log(10) / (0.5 * math.log(batchnorm_chi1("relu"))),
+        Tolerance("relativa", 0.03),
+        lambda ref, _: (f"½·ln χ_BN = {math.log(10) / ref:.4f} por capa: la norma se multiplica "
+                        f"por 10 cada {ref:.2f} capas")),
+    # ---- capítulo 5 ----
+    Exercise(
+        "din_primer_paso", 5,
         "En la red de partida, ¿cuál es el cociente entre el cambio relativo de la capa 1 y el "
-        "de la capa 20 en el primer paso de SGD?", _first_step,
+        "de la capa 20 en el primer paso de SGD?",
         "El cambio relativo de la capa l es η‖∂L/∂W_l‖/‖W_l‖: η se cancela. Mide "
-        "‖∂L/∂W_l‖ con vg.layer_gradients y ‖W_l‖ con vg.layers_from_params."),
-    "adam_epsilon": Exercise(
+        "‖∂L/∂W_l‖ con vg.layer_gradients y ‖W_l‖ con vg.layers_from_params.",
+        _first_step_ratio, Tolerance("órdenes", math.log10(2)),
+        "medido en la red de partida: {ref:.2g}"),
+    Exercise(
+        "adam_epsilon", 5,
         "Con optax.adam(1e-3) (ε = 1e-8), ¿cuánto cambia en el primer paso un peso cuyo "
-        "gradiente vale 1e-12?", _adam_epsilon,
-        "En el primer paso, Adam mueve cada peso η·g/(|g| + ε). Compara |g| con ε."),
-}
-
-
-def _he_variance(answer):
-    ref = sigma_w2("he_normal", 128, 128) / 128
-    return _close(_number(answer), ref, 0.02), f"Var(W) = σ_w²/fan_in = {ref:.6f}"
-
-
-def _tanh_edge_of_chaos(answer):
-    ref = float(critical_sigma_w2("tanh", [0.1])[0])
-    ok = _close(_number(answer), ref, 0.01)
-    return ok, f"σ_w² crítico con σ_b² = 0.1: {ref:.4f}"
-
-
-def _tanh_depth_scale(answer):
-    ref = depth_scale(chi1("tanh", sigma_w2=1.5, sigma_b2=0.05))
-    ok = _close(_number(answer), ref, 0.03)
-    return ok, f"ξ = 1/|ln χ₁| = {ref:.2f} capas"
-
-
-#: ejercicios del capítulo 6
-CHAPTER_6: dict[str, Exercise] = {
-    "he_varianza": Exercise(
+        "gradiente vale 1e-12?",
+        "En el primer paso, Adam mueve cada peso η·g/(|g| + ε). Compara |g| con ε.",
+        _adam_first_step, _REL2,
+        lambda ref, _: f"optax.adam da un paso de {ref:.4g}, {1e-3 / ref:.0f} veces menor que η = 0.001"),
+    # ---- capítulo 6 ----
+    Exercise(
+        "he_varianza", 6,
         "¿Qué varianza Var(W_ij) da la inicialización de He a una capa con fan_in = 128?",
-        _he_variance, "He: Var(W) = 2/fan_in."),
-    "borde_caos_tanh": Exercise(
-        "Con tanh y σ_b² = 0.1, ¿qué σ_w² da χ₁ = 1 (el borde del caos)?", _tanh_edge_of_chaos,
+        "He: Var(W) = 2/fan_in.",
+        lambda: sigma_w2("he_normal", 128, 128) / 128, _REL2,
+        "Var(W) = σ_w²/fan_in = {ref:.6f}"),
+    Exercise(
+        "borde_caos_tanh", 6,
+        "Con tanh y σ_b² = 0.1, ¿qué σ_w² da χ₁ = 1 (el borde del caos)?",
         "Busca σ_w² con vg.chi1('tanh', sigma_w2=..., sigma_b2=0.1) = 1 (por bisección, o con "
-        "critical_sigma_w2 de vgcourse.theory); en la figura del diagrama de fases está entre 1.9 y 2.1."),
-    "escala_profundidad": Exercise(
+        "critical_sigma_w2 de vgcourse.theory); en la figura del diagrama de fases está entre "
+        "1.9 y 2.1.",
+        lambda: float(critical_sigma_w2("tanh", [0.1])[0]), Tolerance("relativa", 0.01),
+        "σ_w² crítico con σ_b² = 0.1: {ref:.4f}"),
+    Exercise(
+        "escala_profundidad", 6,
         "Con tanh, σ_w² = 1.5 y σ_b² = 0.05, ¿cada cuántas capas se divide por e el cuadrado de "
-        "la norma del gradiente?", _tanh_depth_scale,
-        "ξ = 1/|ln χ₁|; calcula χ₁ con vg.chi1 (incluye el sesgo)."),
-}
-
-#: todos los ejercicios del curso, por nombre
-EXERCISES: dict[str, Exercise] = {
-    **CHAPTER_1, **CHAPTER_2, **CHAPTER_3, **CHAPTER_4, **CHAPTER_5, **CHAPTER_6,
-}
+        "la norma del gradiente?",
+        "ξ = 1/|ln χ₁|; calcula χ₁ con vg.chi1 (incluye el sesgo).",
+        lambda: depth_scale(chi1("tanh", sigma_w2=1.5, sigma_b2=0.05)),
+        Tolerance("relativa", 0.03), "ξ = 1/|ln χ₁| = {ref:.2f} capas"),
+)}
 
 
 def _wrap(text: str) -> str:
@@ -399,7 +469,11 @@ def _wrap(text: str) -> str:
 
 
 def check(exercise: str, answer: object) -> Feedback:
-    """Comprueba ``answer`` para el ejercicio ``exercise`` (nombres en :data:`EXERCISES`)."""
+    """Comprueba ``answer`` para el ejercicio ``exercise`` (nombres en :data:`EXERCISES`).
+
+    ``answer`` es un número o un texto con una expresión sencilla (``"1/4"``, ``"0,25"``,
+    ``"2**-10"``); ``None`` recuerda la pregunta.
+    """
     ex = EXERCISES[check_choice("exercise", exercise, EXERCISES)]
     if answer is None:
         return Feedback(None, _wrap(f"Pregunta: {ex.question}\nEscribe tu respuesta en la "
@@ -410,4 +484,4 @@ def check(exercise: str, answer: object) -> Feedback:
         return Feedback(False, _wrap(f"✘ {err}"))
     if ok:
         return Feedback(True, _wrap(f"✔ Correcto: {why}."))
-    return Feedback(False, _wrap(f"✘ Todavía no. Pista: {ex.hint}"))
+    return Feedback(False, _wrap(f"✘ Todavía no: {why}. Pista: {ex.hint}"))

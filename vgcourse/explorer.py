@@ -33,15 +33,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from vgcourse._core import batch_core, check_architecture, grad_core
+from vgcourse._precision import resolve_dtype
 from vgcourse._validation import check_choice, check_float, check_int, check_int_sequence
-from vgcourse.activations import ACTIVATIONS, get_activation, saturation_bounds
-from vgcourse.gradients import grad_core
+from vgcourse.activations import ACTIVATIONS, get_activation, saturated_mask, saturation_bounds
 from vgcourse.initializers import sigma_w2
-from vgcourse.networks import batch_core, check_architecture
-from vgcourse.precision import resolve_dtype
 
 __all__ = [
-    "ARCHITECTURES",
     "EXPLORER_ACTIVATIONS",
     "EXPLORER_INITS",
     "ExplorerResult",
@@ -130,7 +128,7 @@ def _explore_core(raw, x, y, act_index, depth, width, uniform, scales, lo, hi, a
     g, z = grad_core(params, x, y, depth, alpha, activation=phi, residual=residual,
                      batchnorm=batchnorm, loss="mse", return_arrays=False, with_preacts=True)
     count = x.shape[0] * width.astype(dt)
-    sat = ((z < lo[act_index]) | (z > hi[act_index])).astype(dt) * mask[None, None, :]
+    sat = saturated_mask(z, (lo[act_index], hi[act_index])).astype(dt) * mask[None, None, :]
     return (
         g.preact_norm, g.weight_norm, g.preact_underflow, g.weight_underflow,
         jnp.sum(sat, axis=(1, 2)) / count,
@@ -142,7 +140,7 @@ def _explore_core(raw, x, y, act_index, depth, width, uniform, scales, lo, hi, a
 _explore_jit = jax.jit(_explore_core, static_argnames=("residual", "batchnorm"))
 
 #: Las cuatro arquitecturas (residual, batchnorm): una compilación por arquitectura.
-ARCHITECTURES = ((False, False), (True, False), (False, True), (True, True))
+_ARCHITECTURES = ((False, False), (True, False), (False, True), (True, True))
 
 
 class GradientExplorer:
@@ -246,7 +244,7 @@ class GradientExplorer:
         arrays = [np.asarray(a)[:depth] for a in out[:-1]]
         return ExplorerResult(*arrays, loss=float(out[-1]))
 
-    def warmup(self, architectures=ARCHITECTURES) -> None:
+    def warmup(self, architectures=_ARCHITECTURES) -> None:
         """Compila por adelantado las arquitecturas ``(residual, batchnorm)`` indicadas.
 
         Después, ningún cambio de activación, profundidad, anchura, inicialización, α ni
@@ -258,8 +256,3 @@ class GradientExplorer:
             self(activation="relu", depth=2, width=self.widths[0], init="he_normal",
                  residual=residual, batchnorm=batchnorm)
             self._warm.add((residual, batchnorm))
-
-    @staticmethod
-    def cache_size() -> int:
-        """Número de compilaciones de la función del explorador (para comprobar que no recompila)."""
-        return _explore_jit._cache_size()

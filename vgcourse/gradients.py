@@ -16,7 +16,7 @@ Como la pérdida es una media sobre el lote, ∂L/∂z_{l,b} lleva un factor 1/B
 
 *Underflow*: las normas se calculan escaladas (``m·‖g/m‖`` con ``m = max|g|``) para
 que el cuadrado no se desborde por abajo. Con ``umbral`` =
-:data:`vgcourse.precision.UNDERFLOW_MARGIN` veces el mínimo normal del tipo de dato
+``2**20`` veces el mínimo normal del tipo de dato
 (≈ 1.2e-32 en float32), cada capa se clasifica de la salida hacia la entrada:
 
 - *medida*: ``max|g| ≥ umbral``;
@@ -39,15 +39,22 @@ medida, sino el límite de la aritmética.
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from typing import NamedTuple, Unpack
 
 import jax
 import jax.numpy as jnp
 
+from vgcourse._core import (
+    LayerGradients,
+    NetworkOptions,
+    Params,
+    check_loss,
+    forward_core,
+    grad_core,
+    prepare_call,
+)
 from vgcourse._validation import check_array, check_int
-from vgcourse.activations import derivative, saturation_bounds
-from vgcourse.networks import Params, check_loss, forward_core, loss_fn, prepare_call
-from vgcourse.precision import underflow_threshold
+from vgcourse.activations import derivative, saturated_mask, saturation_bounds
 
 __all__ = [
     "LayerGradients",
@@ -57,21 +64,6 @@ __all__ = [
     "layer_gradients",
     "layer_statistics",
 ]
-
-
-class LayerGradients(NamedTuple):
-    """Gradientes por capa (índice 0 = capa 1, junto a la entrada). Formas con L capas y lote B."""
-
-    loss: jax.Array                     #: () valor de la pérdida
-    weight_norm: jax.Array              #: (L,) ‖∂L/∂W_l‖_F; NaN si hay underflow
-    bias_norm: jax.Array                #: (L,) ‖∂L/∂b_l‖; NaN si hay underflow
-    preact_norm: jax.Array              #: (L,) ‖∂L/∂Z_l‖_F; NaN si hay underflow
-    preact_norm_per_example: jax.Array  #: (L, B) ‖∂L/∂z_{l,b}‖; NaN si hay underflow
-    weight_underflow: jax.Array         #: (L,) bool: gradiente de la capa bajo el mínimo representable
-    preact_underflow: jax.Array         #: (L,) bool
-    readout_weight_norm: jax.Array      #: () ‖∂L/∂W_o‖_F de la capa de lectura
-    weight_grads: Params | None = None  #: gradientes completos (misma estructura que params)
-    preact_grads: jax.Array | None = None  #: (L, B, n) ∂L/∂Z_l completos
 
 
 class LayerStatistics(NamedTuple):
@@ -84,111 +76,6 @@ class LayerStatistics(NamedTuple):
     saturated_fraction: jax.Array  #: fracción de preactivaciones en la región saturada
     mean_abs_derivative: jax.Array  #: media de |φ'(z_l)| sobre el lote y las unidades
     dead_fraction: jax.Array  #: fracción de unidades con φ'(z) = 0 en todos los ejemplos del lote
-
-
-def _scaled_norm(g: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
-    """Norma euclídea sobre ``axes`` sin underflow en los cuadrados; devuelve (norma, max|g|)."""
-    m = jnp.max(jnp.abs(g), axis=axes, keepdims=True)
-    safe = jnp.where(m > 0, m, 1)
-    norm = jnp.squeeze(m, axis=axes) * jnp.sqrt(jnp.sum(jnp.square(g / safe), axis=axes))
-    return norm, jnp.squeeze(m, axis=axes)
-
-
-def layer_weight_norms(tree: Params) -> tuple[jax.Array, jax.Array]:
-    """``(‖W_l‖_F, max|W_l|)`` por capa, forma ``(L,)``, de un árbol con la forma de ``params``.
-
-    Sirve para los pesos, sus gradientes o sus diferencias (solo mira ``input.W`` y ``hidden.W``).
-    """
-    n_in, m_in = _scaled_norm(tree["input"]["W"], (0, 1))
-    n_h, m_h = _scaled_norm(tree["hidden"]["W"], (1, 2))
-    return jnp.concatenate([n_in[None], n_h]), jnp.concatenate([m_in[None], m_h])
-
-
-def _preact_underflow(magnitude: jax.Array, thr: float, chained: bool) -> jax.Array:
-    """Máscara de underflow de ∂L/∂z por capa, clasificando de la salida hacia la entrada.
-
-    Args:
-        magnitude: ``max|∂L/∂z_l|`` por capa, forma ``(L,)`` (índice 0 = capa 1).
-        thr: umbral de underflow.
-        chained: ``True`` si el gradiente de cada capa se calcula solo a partir del de la
-            capa de encima (red sin conexiones residuales): el underflow se extiende hacia abajo.
-    """
-
-    def step(above_bad, m):
-        zero = m == 0
-        # un cero es estructural si lo de encima está bien; bajo el umbral, underflow
-        bad = ((m < thr) & ~zero) | (zero & above_bad) | (above_bad & chained)
-        return bad, bad
-
-    return jax.lax.scan(step, jnp.asarray(False), magnitude, reverse=True)[1]
-
-
-def grad_core(
-    params: Params,
-    x: jax.Array,
-    y: jax.Array,
-    depth: jax.Array | None,
-    alpha: jax.Array,
-    *,
-    activation: str,
-    residual: bool,
-    batchnorm: bool,
-    loss: str,
-    return_arrays: bool,
-    with_preacts: bool = False,
-):
-    """Núcleo trazable de :func:`layer_gradients` (sin validación); lo usan los barridos.
-
-    Con ``with_preacts=True`` devuelve ``(LayerGradients, z)``, con las preactivaciones
-    ``z`` ``(L, B, n)`` del mismo paso hacia delante que da los gradientes (sin repetirlo).
-    """
-    n_layers = 1 + params["hidden"]["W"].shape[0]
-    batch, width = x.shape[0], params["input"]["W"].shape[1]
-    perturb = jnp.zeros((n_layers, batch, width), x.dtype)
-
-    def objective(p, e):
-        out, zh = forward_core(
-            p, x, e, depth, alpha,
-            activation=activation, residual=residual, batchnorm=batchnorm, collect=with_preacts,
-        )
-        # e es cero: las z recogidas son las preactivaciones de la red sin perturbar
-        return loss_fn(out, y, loss), (zh[0] if with_preacts else None)
-
-    (value, z), (g_params, g_z) = jax.value_and_grad(objective, argnums=(0, 1), has_aux=True)(
-        params, perturb
-    )
-
-    weight_norm, weight_max = layer_weight_norms(g_params)
-    bias_all = jnp.concatenate([g_params["input"]["b"][None], g_params["hidden"]["b"]])
-    bias_norm, _ = _scaled_norm(bias_all, (1,))
-    # una sola pasada sobre ∂L/∂Z (L, B, n): la norma de Frobenius de cada capa es la
-    # norma de sus normas por ejemplo, y su máximo, el máximo de los máximos por ejemplo
-    per_example, per_example_max = _scaled_norm(g_z, (2,))
-    preact_norm, _ = _scaled_norm(per_example, (1,))
-    preact_max = jnp.max(per_example_max, axis=1)
-
-    thr = underflow_threshold(x.dtype)
-    # En un barrido de profundidad las capas l > depth no existen: ni se miden ni se marcan como underflow.
-    active = jnp.ones(n_layers, bool) if depth is None else jnp.arange(n_layers) < depth
-    chained = not residual  # sin salto, cada ∂L/∂z se calcula a partir del de encima
-    z_flag = _preact_underflow(preact_max, thr, chained) & active
-    # ∂L/∂W_l = h_{l-1}ᵀ ∂L/∂z_l: hereda el underflow de ∂L/∂z_l, o lo tiene por sí mismo
-    w_flag = (z_flag | ((weight_max < thr) & (weight_max > 0))) & active
-    nan = jnp.asarray(jnp.nan, x.dtype)
-    readout_norm, _ = _scaled_norm(g_params["readout"]["W"], (0, 1))
-    result = LayerGradients(
-        loss=value,
-        weight_norm=jnp.where(w_flag, nan, weight_norm),
-        bias_norm=jnp.where(w_flag, nan, bias_norm),
-        preact_norm=jnp.where(z_flag, nan, preact_norm),
-        preact_norm_per_example=jnp.where(z_flag[:, None], nan, per_example),
-        weight_underflow=w_flag,
-        preact_underflow=z_flag,
-        readout_weight_norm=readout_norm,
-    )
-    if return_arrays:
-        result = result._replace(weight_grads=g_params, preact_grads=g_z)
-    return (result, z) if with_preacts else result
 
 
 _STATIC = ("activation", "residual", "batchnorm", "loss", "return_arrays")
@@ -205,12 +92,9 @@ def layer_gradients(
     y: jax.typing.ArrayLike,
     *,
     activation: str,
-    residual: bool = False,
-    residual_scale: float = 1.0,
-    batchnorm: bool = False,
     loss: str = "mse",
-    dtype: str | None = None,
     return_arrays: bool = False,
+    **options: Unpack[NetworkOptions],
 ) -> LayerGradients:
     """Gradientes exactos de la pérdida respecto de los pesos y las preactivaciones de cada capa.
 
@@ -219,33 +103,29 @@ def layer_gradients(
         x: entradas ``(B, n_in)``.
         y: objetivos ``(B, n_out)``.
         activation: nombre de la activación (:mod:`vgcourse.activations`).
-        residual: con conexiones residuales (``h_l = h_{l-1} + α φ(z_l)``, l ≥ 2).
-        residual_scale: α, escala de la rama residual.
-        batchnorm: con normalización por lotes antes de cada activación.
         loss: ``"mse"`` o ``"cross_entropy"``.
-        dtype: ``"float64"`` (por defecto) o ``"float32"``.
         return_arrays: si ``True``, añade los gradientes completos.
+        **options: arquitectura y precisión (:class:`vgcourse.NetworkOptions`):
+            ``residual`` (conexiones residuales), ``residual_scale`` (α), ``batchnorm``
+            (normalización por lotes) y ``dtype`` (``"float64"`` por defecto, o ``"float32"``).
 
     Returns:
         Un :class:`LayerGradients` con arreglos de JAX (índice 0 = capa 1).
     """
-    params, x, y, alpha, static = prepare_call(
-        params, x, y, activation, residual, residual_scale, batchnorm, dtype
-    )
+    params, x, y, alpha, static = prepare_call(params, x, y, activation, options)
     loss = check_loss(loss)
     if not isinstance(return_arrays, bool):
         raise TypeError(f"`return_arrays` debe ser True o False; se recibió {return_arrays!r}.")
     return _layer_gradients_jit(params, x, y, alpha, loss=loss, return_arrays=return_arrays, **static)
 
 
-def statistics_core(params, x, alpha, *, activation, residual, batchnorm, bounds):
-    """Núcleo trazable de :func:`layer_statistics`."""
+@functools.partial(jax.jit, static_argnames=("activation", "residual", "batchnorm", "bounds"))
+def _statistics_jit(params, x, alpha, *, activation, residual, batchnorm, bounds):
     _, (z, h) = forward_core(
         params, x, None, None, alpha,
         activation=activation, residual=residual, batchnorm=batchnorm, collect=True,
     )
-    lower, upper = bounds
-    saturated = (z < lower) | (z > upper)
+    saturated = saturated_mask(z, bounds)
     dphi = derivative(activation)(z)
     return LayerStatistics(
         preact_mean=jnp.mean(z, axis=(1, 2)),
@@ -259,31 +139,22 @@ def statistics_core(params, x, alpha, *, activation, residual, batchnorm, bounds
     )
 
 
-@functools.partial(jax.jit, static_argnames=("activation", "residual", "batchnorm", "bounds"))
-def _statistics_jit(params, x, alpha, **static):
-    return statistics_core(params, x, alpha, **static)
-
-
 def layer_statistics(
     params: Params,
     x: jax.typing.ArrayLike,
     *,
     activation: str,
-    residual: bool = False,
-    residual_scale: float = 1.0,
-    batchnorm: bool = False,
     saturation_fraction: float = 0.1,
-    dtype: str | None = None,
+    **options: Unpack[NetworkOptions],
 ) -> LayerStatistics:
     """Estadísticas por capa del paso hacia delante: varianzas y fracción saturada.
 
     La fracción saturada de la capa l es la proporción de las ``B·n`` preactivaciones
     ``z_l`` que caen en la región saturada de la activación
     (:func:`vgcourse.activations.saturation_bounds` con ``saturation_fraction``).
+    ``options``: arquitectura y precisión, como en :func:`layer_gradients`.
     """
-    params, x, _, alpha, static = prepare_call(
-        params, x, None, activation, residual, residual_scale, batchnorm, dtype
-    )
+    params, x, _, alpha, static = prepare_call(params, x, None, activation, options)
     bounds = saturation_bounds(static["activation"], saturation_fraction)
     return _statistics_jit(params, x, alpha, bounds=bounds, **static)
 
@@ -356,13 +227,7 @@ def _spectrum_jit(params, x, alpha, *, activation, residual):
 
 
 def jacobian_spectrum(
-    params: Params,
-    x: jax.typing.ArrayLike,
-    *,
-    activation: str,
-    residual: bool = False,
-    residual_scale: float = 1.0,
-    dtype: str | None = None,
+    params: Params, x: jax.typing.ArrayLike, *, activation: str, **options: Unpack[NetworkOptions]
 ) -> jax.Array:
     """Valores singulares del jacobiano entrada-salida ``∂h_L/∂x`` de cada ejemplo.
 
@@ -377,14 +242,18 @@ def jacobian_spectrum(
     Args:
         params: parámetros de :func:`vgcourse.init_mlp`.
         x: entradas ``(B, n_in)``; el jacobiano se calcula en cada una (``jax.jacfwd``).
-        activation, residual, residual_scale: arquitectura, como en :func:`layer_gradients`.
-        dtype: ``"float64"`` (por defecto) o ``"float32"``.
+        activation: nombre de la activación.
+        **options: ``residual``, ``residual_scale`` y ``dtype``, como en :func:`layer_gradients`
+            (sin ``batchnorm``: ver arriba).
 
     Returns:
         Arreglo ``(B, min(n, n_in))`` con los valores singulares de cada ejemplo, de mayor a menor.
     """
-    params, x, _, alpha, static = prepare_call(
-        params, x, None, activation, residual, residual_scale, False, dtype
-    )
+    if options.get("batchnorm"):
+        raise ValueError(
+            "`jacobian_spectrum` no admite `batchnorm=True`: con normalización por lotes cada "
+            "ejemplo depende de los demás y el jacobiano de un ejemplo no está definido."
+        )
+    params, x, _, alpha, static = prepare_call(params, x, None, activation, options)
     static.pop("batchnorm")
     return _spectrum_jit(params, x, alpha, **static)

@@ -64,14 +64,14 @@ INITIALIZER_NAMES = {
 }
 
 
-def check_init(name: str) -> str:
+def _check_init(name: str) -> str:
     """Valida un nombre de inicialización (si no existe, error en español con los válidos)."""
     return check_choice("init", name, INITIALIZERS)
 
 
 def sigma_w2(init: str, fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     """σ_w² = Var(W_ij)·fan_in de la inicialización ``init`` para una capa ``fan_in → fan_out``."""
-    init = check_init(init)
+    init = _check_init(init)
     fan_in = check_int("fan_in", fan_in)
     fan_out = check_int("fan_out", fan_out)
     gain = check_float("gain", gain, strictly_positive=True, maximum=1e3)
@@ -106,7 +106,7 @@ def init_weight(
         dtype: tipo de dato de los pesos.
     """
     key = check_key("key", key)
-    init = check_init(init)
+    init = _check_init(init)
     if not (isinstance(shape, tuple) and len(shape) == 2):
         raise ValueError(f"`shape` debe ser una tupla (fan_in, fan_out); se recibió {shape!r}.")
     check_int("shape[0] (fan_in)", shape[0])

@@ -14,9 +14,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from vgcourse._plotting import (
+    LAYER_LABEL,
+    PALETTE,
+    finish_axes,
+    layer_line,
+    new_axes,
+    positive_range,
+    power_of_ten,
+    style,
+)
 
 __all__ = [
+    "LAYER_LABEL",
     "PALETTE",
     "plot_activation",
     "plot_explorer",
@@ -29,84 +41,6 @@ __all__ = [
     "plot_training",
     "style",
 ]
-
-#: Paleta de Okabe e Ito (2008), apta para personas con daltonismo.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
-_LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)))
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-
-
-def style(i: int) -> dict:
-    """Color, estilo de línea y marcador de la serie ``i``."""
-    return {
-        "color": PALETTE[i % len(PALETTE)],
-        "linestyle": _LINESTYLES[i % len(_LINESTYLES)],
-        "marker": _MARKERS[i % len(_MARKERS)],
-    }
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten(value: float, _pos=None) -> str:
-    """Rótulo ``10⁻²⁰`` en texto plano (sin mathtext: se dibuja mucho más deprisa)."""
-    if value <= 0 or not np.isfinite(value):
-        return ""
-    exponent = np.log10(value)
-    if abs(exponent - round(exponent)) > 1e-6:
-        return ""
-    return "10" + str(int(round(exponent))).translate(_SUPERSCRIPT)
-
-
-def _axes(ax: Axes | None, figsize=(7, 4)) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-        return fig, ax
-    return ax.figure, ax
-
-
-def _layer_line(ax: Axes, i: int, label: str, values: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Dibuja la serie ``i`` frente a la capa (1..L) con su estilo; devuelve ``(capas, estilo)``."""
-    st = style(i)
-    layers = np.arange(1, values.size + 1)
-    ax.plot(layers, values, label=label, markevery=max(1, values.size // 12), markersize=5,
-            linewidth=1.8, **st)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # las capas son enteras
-    return layers, st
-
-
-LAYER_LABEL = "Capa l (1 = junto a la entrada)"
-
-
-def _positive_range(arrays) -> tuple[float, float]:
-    """Mínimo y máximo de los valores positivos y finitos de ``arrays`` (para un eje o una
-    escala de color logarítmicos comunes a varias series o fotogramas)."""
-    values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
-    positive = values[np.isfinite(values) & (values > 0)]
-    if positive.size == 0:
-        raise ValueError("No hay ningún valor positivo y finito que dibujar.")
-    return float(positive.min()), float(positive.max())
-
-
-def _finish_axes(ax: Axes, *, xlabel: str, ylabel: str | None = None, title: str | None = None,
-                 log: bool = False) -> None:
-    """Etiquetas, título, rejilla y leyenda; con ``log``, eje vertical logarítmico con rótulos 10ⁿ."""
-    if log:
-        ax.set_yscale("log")
-        # a lo sumo ~7 potencias de 10 rotuladas y marcas menores sin rótulo: legible con
-        # rangos de 1e-40 a 1, y barato de redibujar en los exploradores
-        ax.yaxis.set_major_locator(LogLocator(numticks=7))
-        ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0), numticks=7))
-        ax.yaxis.set_minor_formatter(NullFormatter())
-        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-    ax.set_xlabel(xlabel)
-    if ylabel is not None:
-        ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small")
-
 
 def plot_layer_norms(
     series: Mapping[str, Sequence[float]],
@@ -129,9 +63,9 @@ def plot_layer_norms(
         band: ``{etiqueta: (mínimo (L,), máximo (L,))}`` para sombrear la dispersión
             entre semillas.
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     for i, (label, values) in enumerate(series.items()):
-        layers, st = _layer_line(ax, i, label, np.asarray(values, dtype=float))
+        layers, st = layer_line(ax, i, label, np.asarray(values, dtype=float))
         if band is not None and label in band:
             lo, hi = (np.asarray(b, dtype=float) for b in band[label])
             ax.fill_between(layers, lo, hi, color=st["color"], alpha=0.15, linewidth=0)
@@ -143,7 +77,7 @@ def plot_layer_norms(
                     color=st["color"], transform=ax.get_xaxis_transform(), clip_on=False,
                     label=f"{label}: sin medida (underflow)",
                 )
-    _finish_axes(ax, xlabel=LAYER_LABEL, ylabel=ylabel, title=title, log=True)
+    finish_axes(ax, xlabel=LAYER_LABEL, ylabel=ylabel, title=title, log=True)
     return fig
 
 
@@ -162,7 +96,7 @@ def plot_gradient_histograms(
         counts: cuentas ``(L, bins)``.
         layers: capas a dibujar, numeradas desde 1 (por defecto, la primera, la del medio y la última).
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     edges = np.asarray(edges, dtype=float)
     counts = np.asarray(counts)
     n_layers = counts.shape[0]
@@ -177,7 +111,7 @@ def plot_gradient_histograms(
         st = style(i)
         ax.stairs(dens, edges, label=f"capa {layer}", color=st["color"],
                   linestyle=st["linestyle"], linewidth=1.8)
-    _finish_axes(ax, xlabel=r"$\log_{10}|g|$", ylabel="Fracción de componentes", title=title)
+    finish_axes(ax, xlabel=r"$\log_{10}|g|$", ylabel="Fracción de componentes", title=title)
     return fig
 
 
@@ -197,7 +131,7 @@ def plot_activation(
         bounds: ``(lower, upper)`` de :func:`vgcourse.saturation_bounds`.
         name: nombre en español para el título.
     """
-    fig, ax = _axes(ax, figsize=(5, 3.5))
+    fig, ax = new_axes(ax, figsize=(5, 3.5))
     x = np.asarray(x, dtype=float)
     ax.plot(x, phi, label=r"$\varphi(z)$", **{**style(0), "marker": None})
     ax.plot(x, dphi, label=r"$\varphi'(z)$", **{**style(1), "marker": None})
@@ -211,7 +145,7 @@ def plot_activation(
                    label=None if shaded else "región saturada")
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_xlim(x.min(), x.max())
-    _finish_axes(ax, xlabel="z", title=name)
+    finish_axes(ax, xlabel="z", title=name)
     return fig
 
 
@@ -229,11 +163,11 @@ def plot_saturation(
         ylabel: etiqueta del eje vertical (sirve también para otras fracciones por capa,
             como la de unidades muertas).
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     for i, (label, values) in enumerate(series.items()):
-        _layer_line(ax, i, label, 100 * np.asarray(values, dtype=float))
+        layer_line(ax, i, label, 100 * np.asarray(values, dtype=float))
     ax.set_ylim(-3, 103)
-    _finish_axes(ax, xlabel=LAYER_LABEL, ylabel=ylabel, title=title)
+    finish_axes(ax, xlabel=LAYER_LABEL, ylabel=ylabel, title=title)
     return fig
 
 
@@ -250,7 +184,7 @@ def plot_spectrum(
             :func:`vgcourse.jacobian_spectrum`); se dibuja la mediana sobre los B ejemplos
             de cada posición y, sombreado, el rango entre el percentil 5 y el 95.
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     for i, (label, values) in enumerate(spectra.items()):
         v = np.asarray(values, dtype=float)
         rank = np.arange(1, v.shape[1] + 1)
@@ -259,7 +193,7 @@ def plot_spectrum(
                 markersize=5, linewidth=1.8, **st)
         lo, hi = np.percentile(v, [5, 95], axis=0)
         ax.fill_between(rank, lo, hi, color=st["color"], alpha=0.15, linewidth=0)
-    _finish_axes(ax, xlabel="Valor singular k (de mayor a menor)",
+    finish_axes(ax, xlabel="Valor singular k (de mayor a menor)",
                  ylabel=r"$s_k$ de $\partial h_L / \partial x$", title=title, log=True)
     return fig
 
@@ -278,14 +212,14 @@ def plot_training(
             :class:`vgcourse.TrainingHistory`).
         chance: si se da, línea horizontal con la pérdida de adivinar al azar (ln 10 con 10 clases).
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     for i, (label, (step, loss)) in enumerate(series.items()):
         step = np.asarray(step, dtype=float)
         ax.plot(step, np.asarray(loss, dtype=float), label=label,
                 markevery=max(1, step.size // 8), markersize=5, linewidth=1.8, **style(i))
     if chance is not None:
         ax.axhline(chance, color="0.4", linewidth=1, linestyle=":", label=f"azar ({chance:.2f})")
-    _finish_axes(ax, xlabel="Paso de descenso de gradiente", ylabel="Pérdida de entrenamiento",
+    finish_axes(ax, xlabel="Paso de descenso de gradiente", ylabel="Pérdida de entrenamiento",
                  title=title, log=True)
     return fig
 
@@ -363,7 +297,7 @@ def plot_layer_heatmaps(
 
     items = [(k, np.asarray(s, dtype=float), np.asarray(v, dtype=float))
              for k, (s, v) in panels.items()]
-    norm = LogNorm(*_positive_range(v for _, _, v in items))
+    norm = LogNorm(*positive_range(v for _, _, v in items))
     nrows = -(-len(items) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.0 * nrows), sharex=True,
                              layout="constrained", squeeze=False)
@@ -385,7 +319,7 @@ def plot_layer_heatmaps(
         ax.set_xlabel("Paso de entrenamiento")
     for ax in list(axes.flat)[len(items):]:
         ax.set_visible(False)
-    fig.colorbar(mesh, ax=axes, label=colorbar_label, format=FuncFormatter(_power_of_ten))
+    fig.colorbar(mesh, ax=axes, label=colorbar_label, format=FuncFormatter(power_of_ten))
     if title:
         fig.suptitle(title)
     return fig
@@ -412,7 +346,7 @@ def plot_phase_diagram(
     """
     from matplotlib.colors import TwoSlopeNorm
 
-    fig, ax = _axes(ax, figsize=(7, 4.5))
+    fig, ax = new_axes(ax, figsize=(7, 4.5))
     log_chi = np.log(np.asarray(chi, dtype=float))
     # escala simétrica alrededor de ln χ₁ = 0 que satura en el 5 % más extremo: así se
     # distinguen los colores cerca de la línea crítica, que es lo que importa

@@ -20,6 +20,12 @@ def html_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, capt
     """
     from IPython.display import HTML
 
+    for i, row in enumerate(rows):
+        if len(row) != len(headers):
+            raise ValueError(
+                f"La fila {i} de la tabla tiene {len(row)} celdas y la cabecera {len(headers)}: "
+                "todas las filas deben tener una celda por columna."
+            )
     esc = lambda v: html.escape(str(v))  # noqa: E731
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)

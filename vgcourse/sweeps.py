@@ -6,7 +6,7 @@ gradientes en una llamada compilada por activación:
 
 - las semillas se procesan dentro de la misma llamada compilada
   (``jax.lax.map`` con ``batch_size``: ``jax.vmap`` por bloques de semillas;
-  ver :func:`default_seed_chunk`);
+  ver :func:`_default_seed_chunk`);
 - la profundidad es un argumento trazado: la red se construye con la profundidad
   máxima y las capas l > d se desactivan (pasan ``h`` sin cambios, con
   ``lax.cond``), así que barrer 10 profundidades no recompila 10 veces. Gracias a
@@ -28,22 +28,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vgcourse._validation import check_float, check_int, check_int_sequence, check_seeds
-from vgcourse.activations import get_activation
-from vgcourse.gradients import grad_core
-from vgcourse.initializers import check_init
-from vgcourse.networks import (
-    Params,
-    _init_core,
-    batch_core,
-    check_architecture,
-    check_loss,
-    init_mlp,
-    random_batch,
+from vgcourse._core import Params, batch_core, check_architecture, check_loss, grad_core, init_core
+from vgcourse._precision import resolve_dtype
+from vgcourse._validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_int_sequence,
+    check_seeds,
 )
-from vgcourse.precision import resolve_dtype
+from vgcourse.activations import get_activation
+from vgcourse.initializers import INITIALIZERS
+from vgcourse.networks import init_mlp, random_batch
 
-__all__ = ["SweepResult", "default_seed_chunk", "gradient_sweep", "problem"]
+__all__ = ["SweepResult", "gradient_sweep", "problem"]
 
 
 def problem(
@@ -60,7 +58,12 @@ def problem(
     dtype: str | None = None,
 ) -> tuple[Params, jax.Array, jax.Array]:
     """Parámetros y lote ``(params, x, y)`` de la semilla ``seed`` (la receta de los barridos)."""
-    seed = check_seeds("seed", seed)[0]
+    if isinstance(seed, (list, tuple, range)):
+        raise TypeError(
+            f"`seed` debe ser una sola semilla (un entero ≥ 0); se recibió {seed!r}. "
+            "Para varias semillas a la vez usa `vgcourse.gradient_sweep(seeds=...)`."
+        )
+    seed = check_int("seed", seed, minimum=0)
     k_params, k_data = jax.random.split(jax.random.key(seed))
     params = init_mlp(
         k_params, depth=depth, width=width, n_in=n_in, n_out=n_out,
@@ -97,7 +100,7 @@ def _problems(keys, gain, bias_std, *, max_depth, width, n_in, n_out, batch, ini
 
     def one_seed(key):
         k_params, k_data = jax.random.split(key)
-        params = _init_core(
+        params = init_core(
             k_params, gain, bias_std, depth=max_depth, width=width,
             n_in=n_in, n_out=n_out, init=init, dtype=dtype, with_bias=with_bias,
         )
@@ -126,7 +129,7 @@ def _sweep_core(params, x, y, depth, alpha, *, activation, residual, batchnorm, 
     return jax.lax.map(one_seed, (params, x, y), batch_size=None if seed_chunk == 1 else seed_chunk)
 
 
-def default_seed_chunk(n_seeds: int) -> int:
+def _default_seed_chunk(n_seeds: int) -> int:
     """Semillas vectorizadas a la vez: todas en GPU/TPU; una a una en CPU.
 
     En CPU (2 núcleos), recorrer las semillas en secuencia dentro de la llamada
@@ -168,7 +171,7 @@ def gradient_sweep(
             :func:`vgcourse.init_mlp` y :func:`vgcourse.layer_gradients`.
         seed_chunk: cuántas semillas se vectorizan juntas (``vmap``); los bloques se
             recorren en secuencia dentro de la misma llamada compilada. Por defecto,
-            :func:`default_seed_chunk`.
+            :func:`_default_seed_chunk`.
 
     Returns:
         Un :class:`SweepResult` con arreglos de NumPy.
@@ -180,7 +183,7 @@ def gradient_sweep(
     if not acts or not init_names:
         raise ValueError("`activations` e `inits` deben tener al menos un nombre.")
     acts = tuple(get_activation(a).name for a in acts)
-    init_names = tuple(check_init(i) for i in init_names)
+    init_names = tuple(check_choice("init", i, INITIALIZERS) for i in init_names)
     width = check_int("width", width)
     n_in = check_int("n_in", n_in)
     n_out = check_int("n_out", n_out)
@@ -191,7 +194,7 @@ def gradient_sweep(
     loss = check_loss(loss)
     dt = resolve_dtype(dtype)
     if seed_chunk is None:
-        seed_chunk = default_seed_chunk(len(seeds))
+        seed_chunk = _default_seed_chunk(len(seeds))
     seed_chunk = check_int("seed_chunk", seed_chunk)
 
     max_depth = max(depths)

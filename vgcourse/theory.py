@@ -34,7 +34,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vgcourse.precision import x64_scope
+from vgcourse._precision import x64_scope
 from vgcourse._validation import check_float, check_int
 from vgcourse.activations import derivative, get_activation
 
@@ -45,6 +45,7 @@ __all__ = [
     "depth_scale",
     "fixed_point_q",
     "gaussian_expectation",
+    "gradient_slope",
     "phase_diagram",
     "variance_map",
     "q_sequence",
@@ -214,6 +215,30 @@ def batchnorm_chi1(activation: str) -> float:
     if var <= 0:
         raise ValueError(f"La activación {act.display_name} es constante: Var[φ(Z)] = 0.")
     return gaussian_expectation(lambda x: jnp.square(dphi(x)), 1.0) / var
+
+
+@functools.lru_cache(maxsize=None)
+def _gradient_slope(activation: str, sigma_w2: float, sigma_b2: float) -> float | None:
+    try:
+        chi = chi1(activation, sigma_w2=sigma_w2, sigma_b2=sigma_b2)
+    except ValueError:  # sin punto fijo: la varianza crece sin límite
+        return None
+    return 0.5 * float(np.log(chi)) if chi > 0 else None
+
+
+def gradient_slope(activation: str, *, sigma_w2: float, sigma_b2: float = 0.0) -> float | None:
+    """Cambio de ``ln‖∂L/∂z_l‖`` por capa hacia la entrada que predice la teoría: ½·ln χ₁.
+
+    Negativo si el gradiente se desvanece hacia la entrada; positivo si explota. Los
+    resultados se guardan (la cuadratura se calcula una vez por configuración): los
+    exploradores la piden en cada cambio de un control.
+
+    Returns:
+        ½·ln χ₁, o ``None`` si la teoría no da un χ₁: la varianza crece sin límite y no
+        hay punto fijo q* (p. ej. SELU con He).
+    """
+    act, sigma_w2, sigma_b2 = _check(activation, sigma_w2, sigma_b2)
+    return _gradient_slope(act.name, sigma_w2, sigma_b2)
 
 
 def depth_scale(chi: float) -> float:

@@ -1,179 +1,67 @@
-"""Entrenamiento por descenso de gradiente, registrando cuánto cambia cada capa.
+"""Entrenamiento con el lote completo y cualquier optimizador de optax, registrando cada capa.
 
-La regla de actualización es la más simple, ``W ← W − η ∂L/∂W`` con el lote completo
-(descenso de gradiente determinista, sin claves aleatorias): así, lo que se mueve cada
-capa es exactamente η veces su gradiente acumulado, y una capa con gradientes
-diminutos apenas cambia.
+Una sola forma de entrenar en todo el curso: :func:`train` da ``steps`` pasos de un
+optimizador de optax (por defecto, descenso de gradiente, ``optax.sgd``) sobre el lote
+completo, sin claves aleatorias, y registra cada ``record_every`` pasos lo mismo que el
+capítulo 1 mide al inicializar:
+
+- la pérdida de entrenamiento y la exactitud en el conjunto de prueba;
+- la norma exacta del gradiente de las preactivaciones de cada capa, ``‖∂L/∂Z_l‖``, y la
+  de sus pesos, ``‖∂L/∂W_l‖`` (el mismo ``jax.grad`` que :func:`vgcourse.layer_gradients`;
+  una capa en *underflow* se registra como ``NaN``, nunca como un cero medido);
+- cuánto han cambiado los pesos de cada capa desde el principio,
+  ``‖W_l(t) − W_l(0)‖_F / ‖W_l(0)‖_F``.
+
+Con descenso de gradiente, lo que se mueve cada capa es exactamente η veces su gradiente
+acumulado: una capa con gradientes diminutos apenas cambia.
+
+Los pasos van dentro de ``jax.lax.scan``, en bloques compilados de ``record_every`` pasos
+(una compilación por arquitectura y optimizador; el primer paso de cada bloque reutiliza el
+gradiente del registro). Entre bloques, si se pide, avanza una barra de progreso
+(``tqdm.auto``). :func:`train_lr_grid` entrena con K tasas a la vez: la tasa es un
+hiperparámetro trazado (``optax.inject_hyperparams``) y las K trayectorias van en un
+``jax.vmap`` de los mismos bloques.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple, Required, Unpack
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
-from vgcourse._validation import check_float, check_int
-from vgcourse.gradients import layer_weight_norms
-from vgcourse.networks import Params, check_loss, forward_core, loss_fn, prepare_call, validate_inputs
+from vgcourse._core import (
+    NetworkOptions,
+    Params,
+    check_loss,
+    forward_core,
+    grad_core,
+    layer_weight_norms,
+    loss_fn,
+    prepare_call,
+)
+from vgcourse._validation import check_float, check_int, validate_inputs
 
-__all__ = ["GridResult", "TrainingHistory", "train", "train_lr_grid"]
+__all__ = ["GridResult", "TrainingHistory", "TrainingOptions", "train", "train_lr_grid"]
 
 
 class TrainingHistory(NamedTuple):
     """Registro del entrenamiento, como arreglos de NumPy (capa 1 = índice 0).
 
-    ``T`` = número de registros (el paso 0 y luego cada ``record_every`` pasos).
+    ``T`` = número de registros: el paso 0 y luego uno cada ``record_every`` pasos.
     """
 
-    step: np.ndarray            #: (T,) número de paso
-    loss: np.ndarray            #: (T,) pérdida de entrenamiento
-    test_accuracy: np.ndarray   #: (T,) fracción de aciertos en el conjunto de prueba
-    weight_change: np.ndarray   #: (T, L) ‖W_l(t) − W_l(0)‖_F / ‖W_l(0)‖_F
-    weight_grad_norm: np.ndarray  #: (T, L) ‖∂L/∂W_l‖_F en ese paso
-    params: dict | None = None  #: parámetros al final del entrenamiento
-
-
-_STATIC = ("activation", "residual", "batchnorm", "loss", "n_records", "record_every")
-
-
-def _loss(p, x, y, alpha, loss, arch):
-    """Pérdida de la red con parámetros ``p`` sobre ``(x, y)`` (trazable)."""
-    out, _ = forward_core(p, x, None, None, alpha, collect=False, **arch)
-    return loss_fn(out, y, loss)
-
-
-def _accuracy(p, x_test, y_test, alpha, arch):
-    """Fracción de aciertos en ``(x_test, y_test)`` (trazable)."""
-    # con normalización por lotes, el conjunto de prueba se normaliza con sus propias
-    # estadísticas (un solo lote): no hay medias móviles en este curso
-    out, _ = forward_core(p, x_test, None, None, alpha, collect=False, **arch)
-    return jnp.mean((jnp.argmax(out, -1) == jnp.argmax(y_test, -1)).astype(x_test.dtype))
-
-
-def _relative_change(p, p0, p0_norm):
-    """``‖W_l − W_l(0)‖ / ‖W_l(0)‖`` por capa, con ``p0_norm = layer_weight_norms(p0)[0]``."""
-    return layer_weight_norms(jax.tree.map(jnp.subtract, p, p0))[0] / p0_norm
-
-
-def _train_impl(params, x, y, x_test, y_test, lr, alpha, *, activation, residual, batchnorm, loss,
-                n_records, record_every):
-    arch = dict(activation=activation, residual=residual, batchnorm=batchnorm)
-
-    def objective(p):
-        return _loss(p, x, y, alpha, loss, arch)
-
-    w0_norm = layer_weight_norms(params)[0]
-
-    def record(p):
-        value, g = jax.value_and_grad(objective)(p)
-        change = _relative_change(p, params, w0_norm)
-        return g, (value, _accuracy(p, x_test, y_test, alpha, arch), change,
-                   layer_weight_norms(g)[0])
-
-    def sgd(p, g):
-        return jax.tree.map(lambda a, b: a - lr * b, p, g)
-
-    def chunk(p, _):
-        g, rec = record(p)
-        p = sgd(p, g)
-        p = jax.lax.fori_loop(0, record_every - 1, lambda i, q: sgd(q, jax.grad(objective)(q)), p)
-        return p, rec
-
-    p_final, recs = jax.lax.scan(chunk, params, None, length=n_records)
-    _, last = record(p_final)
-    return jax.tree.map(lambda a, b: jnp.concatenate([a, b[None]]), recs, last), p_final
-
-
-_train_core = jax.jit(_train_impl, static_argnames=_STATIC)
-
-
-@functools.partial(jax.jit, static_argnames=_STATIC)
-def _train_grid_core(params, x, y, x_test, y_test, rates, alpha, **static):
-    """:func:`_train_impl` para K tasas a la vez (primer eje de la salida = tasa)."""
-    return jax.vmap(
-        lambda lr: _train_impl(params, x, y, x_test, y_test, lr, alpha, **static)
-    )(rates)
-
-
-def _history(recs, p_final, record_every: int) -> TrainingHistory:
-    """Un :class:`TrainingHistory` a partir de la salida de :func:`_train_impl`."""
-    value, acc, change, gnorm = (np.asarray(r) for r in recs)
-    return TrainingHistory(
-        step=np.arange(value.shape[0]) * record_every,
-        loss=value, test_accuracy=acc, weight_change=change, weight_grad_norm=gnorm,
-        params=p_final,
-    )
-
-
-def _prepare(params, x, y, x_test, y_test, activation, steps, record_every, loss,
-             residual, residual_scale, batchnorm, dtype):
-    """Valida y convierte los argumentos comunes de :func:`train` y :func:`train_lr_grid`.
-
-    Returns:
-        ``(params, x, y, x_test, y_test, alpha, kwargs estáticos de los núcleos)``.
-    """
-    params, x, y, alpha, static = prepare_call(
-        params, x, y, activation, residual, residual_scale, batchnorm, dtype
-    )
-    x_test, y_test = (jnp.asarray(a, x.dtype) for a in (x_test, y_test))
-    validate_inputs(params, x_test, y_test)
-    steps = check_int("steps", steps)
-    record_every = check_int("record_every", record_every)
-    if steps % record_every:
-        raise ValueError(
-            f"`steps` ({steps}) debe ser un múltiplo de `record_every` ({record_every})."
-        )
-    kwargs = dict(loss=check_loss(loss), n_records=steps // record_every,
-                  record_every=record_every, **static)
-    return params, x, y, x_test, y_test, alpha, kwargs
-
-
-def train(
-    params: Params,
-    x: jax.typing.ArrayLike,
-    y: jax.typing.ArrayLike,
-    *,
-    activation: str,
-    steps: int,
-    learning_rate: float,
-    x_test: jax.typing.ArrayLike,
-    y_test: jax.typing.ArrayLike,
-    record_every: int = 10,
-    loss: str = "cross_entropy",
-    residual: bool = False,
-    residual_scale: float = 1.0,
-    batchnorm: bool = False,
-    dtype: str | None = None,
-) -> TrainingHistory:
-    """Entrena la red con descenso de gradiente de lote completo y registra cada capa.
-
-    Args:
-        params: parámetros iniciales (de :func:`vgcourse.init_mlp`).
-        x, y: datos de entrenamiento ``(B, n_in)`` y objetivos ``(B, n_out)``.
-        activation: nombre de la activación.
-        steps: número de pasos; múltiplo de ``record_every``.
-        learning_rate: tasa de aprendizaje η > 0.
-        x_test, y_test: datos de prueba para la exactitud.
-        record_every: pasos entre registros.
-        loss: ``"cross_entropy"`` (por defecto; objetivos en *one-hot*) o ``"mse"``.
-        residual, residual_scale, batchnorm: arquitectura, como en :func:`vgcourse.layer_gradients`.
-        dtype: ``"float64"`` (por defecto) o ``"float32"``.
-
-    Returns:
-        Un :class:`TrainingHistory` con ``steps/record_every + 1`` registros y los parámetros finales.
-    """
-    lr = check_float("learning_rate", learning_rate, strictly_positive=True)
-    params, x, y, x_test, y_test, alpha, kwargs = _prepare(
-        params, x, y, x_test, y_test, activation, steps, record_every, loss,
-        residual, residual_scale, batchnorm, dtype,
-    )
-    recs, p_final = _train_core(
-        params, x, y, x_test, y_test, jnp.asarray(lr, x.dtype), alpha, **kwargs
-    )
-    return _history(recs, p_final, kwargs["record_every"])
+    step: np.ndarray              #: (T,) número de paso
+    loss: np.ndarray              #: (T,) pérdida de entrenamiento
+    test_accuracy: np.ndarray     #: (T,) fracción de aciertos en el conjunto de prueba
+    preact_grad_norm: np.ndarray  #: (T, L) ‖∂L/∂Z_l‖_F (NaN si hay underflow)
+    weight_grad_norm: np.ndarray  #: (T, L) ‖∂L/∂W_l‖_F (NaN si hay underflow)
+    weight_change: np.ndarray     #: (T, L) ‖W_l(t) − W_l(0)‖_F / ‖W_l(0)‖_F
+    params: Params | None = None  #: parámetros al final del entrenamiento
 
 
 class GridResult(NamedTuple):
@@ -185,45 +73,240 @@ class GridResult(NamedTuple):
     history: TrainingHistory    #: el registro completo con la mejor tasa
 
 
+class TrainingOptions(NetworkOptions, total=False):
+    """Lo que :func:`train` y :func:`train_lr_grid` necesitan además del optimizador.
+
+    Obligatorias: ``activation`` (nombre de la activación), ``steps`` (número de pasos,
+    múltiplo de ``record_every``), ``x_test`` y ``y_test`` (datos de prueba para la
+    exactitud). Opcionales: ``record_every`` (10: pasos entre registros y tamaño de cada
+    bloque compilado), ``loss`` (``"cross_entropy"``, con objetivos *one-hot*, o ``"mse"``)
+    y las opciones de la red (:class:`vgcourse.NetworkOptions`).
+    """
+
+    activation: Required[str]
+    steps: Required[int]
+    x_test: Required[jax.typing.ArrayLike]
+    y_test: Required[jax.typing.ArrayLike]
+    record_every: int
+    loss: str
+
+
+_REQUIRED = ("activation", "steps", "x_test", "y_test")
+
+
+#: descenso de gradiente con la tasa como hiperparámetro trazado: todas las trayectorias de
+#: SGD de una arquitectura comparten una compilación, sea cual sea su tasa
+_SGD = optax.inject_hyperparams(optax.sgd)(learning_rate=1.0)
+
+_STATIC = ("optimizer", "activation", "residual", "batchnorm", "loss", "record_every")
+
+
+def _block_impl(params, opt_state, grads, first, params0, x, y, x_test, y_test, alpha, *,
+                optimizer, activation, residual, batchnorm, loss, record_every):
+    """Un bloque: ``record_every`` pasos del optimizador y el registro del estado al que llegan.
+
+    El primer paso usa ``grads``, el gradiente que dio el registro anterior (no se calcula
+    dos veces). Con ``first`` (trazado) no se da ningún paso: solo se registra el estado
+    inicial, con la misma función compilada.
+
+    Returns:
+        ``((params, opt_state), grads, registro)``, con el registro
+        ``(pérdida, exactitud, ‖∂L/∂Z_l‖, ‖∂L/∂W_l‖, cambio relativo)``.
+    """
+    arch = dict(activation=activation, residual=residual, batchnorm=batchnorm)
+
+    def objective(p):
+        out, _ = forward_core(p, x, None, None, alpha, collect=False, **arch)
+        return loss_fn(out, y, loss)
+
+    def update(carry, g):
+        p, s = carry
+        updates, s = optimizer.update(g, s, p)
+        return optax.apply_updates(p, updates), s
+
+    def steps(carry):
+        carry = update(carry, grads)
+        return jax.lax.scan(lambda c, _: (update(c, jax.grad(objective)(c[0])), None), carry,
+                            None, length=record_every - 1)[0]
+
+    carry = jax.lax.cond(first, lambda c: c, steps, (params, opt_state))
+    p = carry[0]
+    g = grad_core(p, x, y, None, alpha, loss=loss, return_arrays=True, **arch)
+    # con normalización por lotes, el conjunto de prueba se normaliza con sus propias
+    # estadísticas (un solo lote): no hay medias móviles en este curso
+    out_test, _ = forward_core(p, x_test, None, None, alpha, collect=False, **arch)
+    hits = jnp.argmax(out_test, -1) == jnp.argmax(y_test, -1)
+    w0_norm = layer_weight_norms(params0)[0]
+    change = layer_weight_norms(jax.tree.map(jnp.subtract, p, params0))[0] / w0_norm
+    record = (g.loss, jnp.mean(hits.astype(x.dtype)), g.preact_norm, g.weight_norm, change)
+    return carry, g.weight_grads, record
+
+
+_block = jax.jit(_block_impl, static_argnames=_STATIC)
+
+
+@functools.partial(jax.jit, static_argnames=_STATIC)
+def _grid_block(params, opt_state, grads, first, params0, x, y, x_test, y_test, alpha, **static):
+    """:func:`_block_impl` para K trayectorias a la vez (primer eje = tasa de aprendizaje)."""
+    return jax.vmap(
+        lambda p, s, g: _block_impl(p, s, g, first, params0, x, y, x_test, y_test, alpha, **static)
+    )(params, opt_state, grads)
+
+
+def _prepare(params, x, y, *, activation, steps, x_test, y_test, record_every=10,
+             loss="cross_entropy", **options):
+    """Valida y convierte los argumentos comunes (:class:`TrainingOptions`) de :func:`train` y
+    :func:`train_lr_grid`.
+
+    Returns:
+        ``(params, datos, kwargs estáticos del bloque, número de bloques)``, con
+        ``datos = (x, y, x_test, y_test, alpha)``.
+    """
+    params, x, y, alpha, static = prepare_call(params, x, y, activation, options)
+    x_test, y_test = (jnp.asarray(a, x.dtype) for a in (x_test, y_test))
+    validate_inputs(params, x_test, y_test)
+    steps = check_int("steps", steps)
+    record_every = check_int("record_every", record_every)
+    if steps % record_every:
+        raise ValueError(
+            f"`steps` ({steps}) debe ser un múltiplo de `record_every` ({record_every})."
+        )
+    kwargs = dict(loss=check_loss(loss), record_every=record_every, **static)
+    return params, (x, y, x_test, y_test, alpha), kwargs, steps // record_every
+
+
+def _training_options(options) -> dict:
+    missing = [name for name in _REQUIRED if name not in options]
+    if missing:
+        raise TypeError(
+            f"Falta {', '.join(f'`{m}`' for m in missing)}: el entrenamiento necesita "
+            f"{', '.join(_REQUIRED)} (ver vgcourse.TrainingOptions)."
+        )
+    return options
+
+
+def _run(block, params, params0, opt_state, data, kwargs, n_blocks, progress):
+    """Registro inicial y ``n_blocks`` bloques; devuelve ``(registros apilados, params finales)``.
+
+    ``block`` es :func:`_block` o :func:`_grid_block`: con el segundo, ``params``,
+    ``opt_state`` y los registros llevan delante el eje de las K tasas (registros
+    ``(K, T, ...)``); ``params0``, los pesos iniciales, son comunes.
+    """
+    bar = None
+    if progress is not None:
+        from tqdm.auto import tqdm  # noqa: PLC0415 (solo si se pide la barra)
+
+        every = kwargs["record_every"]
+        bar = tqdm(total=n_blocks * every, desc=str(progress), unit=" pasos",
+                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} pasos")
+    zeros = jax.tree.map(jnp.zeros_like, params)  # no se usa: el primer registro no da pasos
+    carry, grads, rec = block(params, opt_state, zeros, True, params0, *data, **kwargs)
+    records = [rec]
+    for _ in range(n_blocks):
+        carry, grads, rec = block(*carry, grads, False, params0, *data, **kwargs)
+        records.append(rec)
+        if bar is not None:
+            bar.update(kwargs["record_every"])
+    if bar is not None:
+        bar.close()
+    axis = 1 if block is _grid_block else 0
+    stacked = tuple(np.stack([np.asarray(r[i]) for r in records], axis=axis) for i in range(5))
+    return stacked, carry[0]
+
+
+def _history(records, params, record_every: int) -> TrainingHistory:
+    value, acc, preact, weight, change = records
+    return TrainingHistory(
+        step=np.arange(value.shape[0]) * record_every, loss=value, test_accuracy=acc,
+        preact_grad_norm=preact, weight_grad_norm=weight, weight_change=change, params=params,
+    )
+
+
+def train(
+    params: Params,
+    x: jax.typing.ArrayLike,
+    y: jax.typing.ArrayLike,
+    *,
+    learning_rate: float | None = None,
+    optimizer: optax.GradientTransformation | None = None,
+    progress: str | None = None,
+    **options: Unpack[TrainingOptions],
+) -> TrainingHistory:
+    """Entrena la red con el lote completo y registra cada capa (ver el módulo).
+
+    Args:
+        params: parámetros iniciales (de :func:`vgcourse.init_mlp`).
+        x, y: datos de entrenamiento ``(B, n_in)`` y objetivos ``(B, n_out)``.
+        learning_rate: tasa η > 0 del descenso de gradiente (``optax.sgd``). Todas las tasas
+            comparten una compilación.
+        optimizer: en lugar de ``learning_rate``, cualquier ``optax.GradientTransformation``
+            (``optax.adam(1e-3)``...). Créalo una vez y reutilízalo: cada objeto nuevo se
+            compila de nuevo.
+        progress: si se da, texto de una barra de progreso (``tqdm.auto``) que avanza por bloques.
+        **options: :class:`TrainingOptions`: ``activation``, ``steps``, ``x_test``,
+            ``y_test`` (obligatorias), ``record_every``, ``loss`` y las opciones de la red
+            (``residual``, ``residual_scale``, ``batchnorm``, ``dtype``).
+
+    Returns:
+        Un :class:`TrainingHistory` con ``steps/record_every + 1`` registros y los parámetros
+        finales.
+    """
+    if (learning_rate is None) == (optimizer is None):
+        raise TypeError(
+            "Da exactamente uno de `learning_rate` (descenso de gradiente, optax.sgd) u "
+            "`optimizer` (un optimizador de optax, por ejemplo optax.adam(1e-3))."
+        )
+    if optimizer is not None and not isinstance(optimizer, optax.GradientTransformation):
+        raise TypeError(
+            "`optimizer` debe ser un optimizador de optax (por ejemplo optax.sgd(0.1) u "
+            f"optax.adam(1e-3)); se recibió {type(optimizer).__name__}."
+        )
+    if learning_rate is not None:
+        learning_rate = check_float("learning_rate", learning_rate, strictly_positive=True)
+    params, data, kwargs, n_blocks = _prepare(params, x, y, **_training_options(options))
+    if optimizer is None:
+        optimizer = _SGD
+        opt_state = _SGD.init(params)
+        opt_state.hyperparams["learning_rate"] = jnp.asarray(learning_rate, data[0].dtype)
+    else:
+        opt_state = optimizer.init(params)
+    records, final = _run(_block, params, params, opt_state, data,
+                          dict(optimizer=optimizer, **kwargs), n_blocks, progress)
+    return _history(records, final, kwargs["record_every"])
+
+
 def train_lr_grid(
     params: Params,
     x: jax.typing.ArrayLike,
     y: jax.typing.ArrayLike,
     *,
-    learning_rates,
-    activation: str,
-    steps: int,
-    x_test: jax.typing.ArrayLike,
-    y_test: jax.typing.ArrayLike,
-    record_every: int = 10,
-    loss: str = "cross_entropy",
-    residual: bool = False,
-    residual_scale: float = 1.0,
-    batchnorm: bool = False,
-    dtype: str | None = None,
+    learning_rates: Sequence[float],
+    **options: Unpack[TrainingOptions],
 ) -> GridResult:
-    """Entrena con varias tasas de aprendizaje a la vez (``jax.vmap``) y se queda con la mejor.
+    """Entrena con varias tasas de descenso de gradiente a la vez y se queda con la mejor.
 
     Cada arquitectura tiene su tasa buena: compararlas con una sola tasa mediría la tasa,
-    no la arquitectura. Las K tasas comparten una compilación y una llamada.
+    no la arquitectura. Las K tasas son K trayectorias de :func:`train` en un ``jax.vmap``:
+    comparten una compilación y cada llamada.
 
     Args:
         learning_rates: secuencia de tasas > 0.
-        Los demás, como en :func:`train`.
+        **options: como en :func:`train`.
     """
     rates = [check_float(f"learning_rates[{i}]", v, strictly_positive=True)
              for i, v in enumerate(learning_rates)]
     if not rates:
         raise ValueError("`learning_rates` debe contener al menos una tasa de aprendizaje.")
-    params, x, y, x_test, y_test, alpha, kwargs = _prepare(
-        params, x, y, x_test, y_test, activation, steps, record_every, loss,
-        residual, residual_scale, batchnorm, dtype,
-    )
-    recs, p_final = _train_grid_core(
-        params, x, y, x_test, y_test, jnp.asarray(rates, x.dtype), alpha, **kwargs
-    )
-    final_loss = np.asarray(recs[0])[:, -1]
-    final = np.where(np.isfinite(final_loss), final_loss, np.nan)
-    best = int(np.nanargmin(final)) if np.isfinite(final).any() else 0
-    history = _history(*jax.tree.map(lambda a: a[best], (recs, p_final)), kwargs["record_every"])
-    return GridResult(np.asarray(rates), final, rates[best], history)
+    params, data, kwargs, n_blocks = _prepare(params, x, y, **_training_options(options))
+    k = len(rates)
+    stacked = jax.tree.map(lambda a: jnp.broadcast_to(a, (k, *a.shape)), params)
+    states = jax.vmap(_SGD.init)(stacked)
+    states.hyperparams["learning_rate"] = jnp.asarray(rates, data[0].dtype)
+    records, final = _run(_grid_block, stacked, params, states, data,
+                          dict(optimizer=_SGD, **kwargs), n_blocks, None)
+    final_loss = records[0][:, -1]
+    final_loss = np.where(np.isfinite(final_loss), final_loss, np.nan)
+    best = int(np.nanargmin(final_loss)) if np.isfinite(final_loss).any() else 0
+    history = _history(tuple(r[best] for r in records), jax.tree.map(lambda a: a[best], final),
+                       kwargs["record_every"])
+    return GridResult(np.asarray(rates), final_loss, rates[best], history)

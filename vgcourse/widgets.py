@@ -25,24 +25,11 @@ from vgcourse.activations import activation_curves, get_activation, saturation_b
 from vgcourse.explorer import EXPLORER_ACTIVATIONS, EXPLORER_INITS, GradientExplorer
 from vgcourse.initializers import INITIALIZER_NAMES, sigma_w2
 from vgcourse.plots import plot_explorer
-from vgcourse.theory import chi1
+from vgcourse.theory import gradient_slope
 
 __all__ = ["ExplorerWidget", "gradient_explorer"]
 
 _VIEWS = ("gradientes", "teoria", "activacion")
-
-
-@functools.lru_cache(maxsize=None)
-def _predicted_slope(activation: str, init: str, width: int) -> float:
-    """½·ln χ₁ de campo medio para las capas ocultas (con caché: la cuadratura no usa JAX).
-
-    ``None`` si la teoría no da un χ₁ (la varianza crece sin límite, sin punto fijo).
-    """
-    try:
-        chi = chi1(activation, sigma_w2=sigma_w2(init, width, width))
-    except ValueError:
-        return None
-    return 0.5 * float(np.log(chi)) if chi > 0 else None
 
 
 @functools.lru_cache(maxsize=None)
@@ -154,7 +141,9 @@ class ExplorerWidget:
         kwargs = {}
         plain = not (s.get("residual") or s.get("batchnorm"))
         if self.view == "teoria" and plain:  # χ₁ describe la red simple, sin saltos ni normalización
-            kwargs["predicted_slope"] = _predicted_slope(s["activation"], s["init"], s["width"])
+            kwargs["predicted_slope"] = gradient_slope(
+                s["activation"], sigma_w2=sigma_w2(s["init"], s["width"], s["width"])
+            )
         elif self.view == "activacion":
             kwargs["activation_curve"] = _curve(s["activation"])
         plot_explorer(result, title=title, fig=self._fig, **kwargs)
