@@ -3,6 +3,10 @@
 - float64 activado para toda la sesión (como hacen los capítulos con ``vg.enable_x64()``);
 - promoción de rango de ``jax.numpy`` convertida en error (ningún *broadcasting* silencioso);
 - los avisos son errores (``filterwarnings = error`` en ``pyproject.toml``);
+- las cachés de JAX se vacían al terminar cada módulo de pruebas: XLA en CPU reserva varias
+  regiones de memoria por cada función compilada y no las suelta mientras la caché la guarda;
+  con los miles de compilaciones de toda la suite, el proceso llegaba al límite de regiones del
+  sistema (``vm.max_map_count`` = 65530) y XLA fallaba al compilar con una violación de segmento;
 - matplotlib sin pantalla, solo en este proceso: con ``matplotlib.use`` y no con la
   variable ``MPLBACKEND``, que heredarían los núcleos de nbval (y sus cuadernos dejarían
   de mostrar las figuras con el backend *inline*).
@@ -23,6 +27,12 @@ from helpers import NP_ACTIVATIONS  # noqa: E402
 
 vg.enable_x64()
 jax.config.update("jax_numpy_rank_promotion", "raise")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fresh_jax_caches():
+    yield
+    jax.clear_caches()
 
 
 @pytest.fixture

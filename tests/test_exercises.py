@@ -55,6 +55,8 @@ CHAPTER_4 = {
     "xavier_varianza": (2 / (256 + 64), 1 / 256),
     "tanh_he_pendiente": (0.5 * math.log(vg.chi1("tanh", sigma_w2=2.0)), -0.5),
     "residual_alfa": (1 / math.sqrt(30), 1.0),
+    # bloque estándar con ReLU y He: 1 + α²·σ_w²·E[φ'²] = 1 + 1·2·½ = 2; sin el salto, 1
+    "residual_crecimiento": (2.0, 1.0),
     "bn_saturacion": (0.069, 0.3),
     # ln 10 / (½ ln(π/(π − 1))): la forma cerrada de Yang et al. (2019) para ReLU
     "bn_capas_diez": (math.log(10) / (0.5 * math.log(math.pi / (math.pi - 1))), 5.0),
@@ -162,7 +164,7 @@ def test_leaky_critical_point_needs_the_one_plus_a_squared_correction():
 
 
 def test_every_exercise_is_covered_and_prompts_without_answer():
-    assert set(EXERCISES) == set(GOOD_AND_BAD) | {"residual_crecimiento"}
+    assert set(EXERCISES) == set(GOOD_AND_BAD)
     for name in EXERCISES:
         fb = vg.check(name, None)
         assert fb.correct is None and "Escribe tu respuesta" in repr(fb)

@@ -16,6 +16,7 @@ from vgcourse._core import forward_core, loss_fn
 ARCHS = {
     "simple": dict(residual=False, batchnorm=False),
     "residual": dict(residual=True, residual_scale=0.7, batchnorm=False),
+    "residual_activacion": dict(residual="activation", residual_scale=0.7, batchnorm=False),
     "batchnorm": dict(residual=False, batchnorm=True),
     "residual+bn": dict(residual=True, residual_scale=0.5, batchnorm=True),
 }
@@ -183,10 +184,13 @@ def test_batchnorm_normalizes_preactivations_and_residual_scale_zero_is_shallow(
     st = vg.layer_statistics(params, x, activation="relu", batchnorm=True)
     np.testing.assert_allclose(st.preact_mean, 0, atol=1e-12)
     np.testing.assert_allclose(st.preact_var, 1, rtol=1e-3)
-    # con α = 0 la red residual es la capa 1 seguida de la lectura
-    out = vg.forward(params, x, activation="tanh", residual=True, residual_scale=0.0)
     shallow = {**params, "hidden": {"W": params["hidden"]["W"][:0], "b": params["hidden"]["b"][:0]}}
+    # con α = 0 y la rama que termina en la activación, la red es la capa 1 y la lectura
+    out = vg.forward(params, x, activation="tanh", residual="activation", residual_scale=0.0)
     np.testing.assert_allclose(out, vg.forward(shallow, x, activation="tanh"), rtol=1e-13)
+    # con el bloque estándar, la capa 1 es lineal: con α = 0 la red entera es lineal
+    out = vg.forward(params, x, activation="tanh", residual=True, residual_scale=0.0)
+    np.testing.assert_allclose(out, vg.forward(shallow, x, activation="identity"), rtol=1e-13)
 
 
 def test_statistics_saturated_fraction_counts_units():
@@ -230,10 +234,16 @@ def test_param_list_roundtrip_and_depth_prefix_property():
 def test_structural_zeros_are_measured_zeros_not_underflow():
     """Un cero exacto por una operación exacta (α = 0, ReLU muerta) es un 0 medido."""
     params, x, y = vg.problem(3, depth=6, width=8, n_in=4, batch=5, init="he_normal")
-    r = vg.layer_gradients(params, x, y, activation="tanh", residual=True, residual_scale=0.0)
-    assert not np.any(r.preact_underflow) and not np.any(r.weight_underflow)
-    assert float(r.preact_norm[0]) > 0 and float(r.weight_norm[0]) > 0  # la capa 1 sí aprende
-    np.testing.assert_array_equal(r.preact_norm[1:], 0.0)
+    for form in ("linear", "activation"):
+        r = vg.layer_gradients(params, x, y, activation="tanh", residual=form,
+                               residual_scale=0.0, return_arrays=True)
+        assert not np.any(r.preact_underflow) and not np.any(r.weight_underflow)
+        # con α = 0 el salto copia el gradiente del tronco, ∂L/∂h_l = ∂L/∂h_L, y las ramas
+        # no reciben nada: ∂L/∂W_l = 0 exactos (l ≥ 2); la capa 1 sí aprende
+        for layer in range(5):
+            np.testing.assert_array_equal(r.preact_grads[layer], r.preact_grads[-1])
+        assert float(r.weight_norm[0]) > 0
+        np.testing.assert_array_equal(r.weight_norm[1:], 0.0)
     # capa 3 muerta (sesgo −100): su ∂L/∂z y el de todas las de debajo son 0 exactos;
     # las capas 4-6 siguen vivas gracias a un sesgo +1 (reciben h_3 = 0)
     dead = {**params, "hidden": {"W": params["hidden"]["W"],
@@ -247,18 +257,19 @@ def test_structural_zeros_are_measured_zeros_not_underflow():
 
 
 def test_underflow_in_residual_network_does_not_spread_through_the_skip():
-    """Con saltos, una rama en underflow no invalida las capas de debajo (el salto lleva el gradiente)."""
+    """Con saltos, una rama en underflow solo deja sin medida sus propios pesos: el salto lleva
+    el gradiente del tronco a las capas de debajo."""
     params, x, y = vg.problem(0, depth=8, width=16, n_in=8, batch=4, init="he_normal")
     # capa 5: sesgo −80 y pesos pequeños, así que σ'(z_5) ≈ e^−80 ≈ 2e-35 < umbral de float32
     hidden = {"W": params["hidden"]["W"].at[3].multiply(1e-3), "b": params["hidden"]["b"].at[3].set(-80.0)}
     odd = {**params, "hidden": hidden}
-    res = vg.layer_gradients(odd, x, y, activation="sigmoid", residual=True, residual_scale=0.5,
-                             dtype="float32")
-    flags = np.asarray(res.preact_underflow)
-    assert flags[4] and not np.any(np.delete(flags, 4))
-    assert np.all(np.isfinite(np.asarray(res.preact_norm)[:4]))
-    ref = vg.layer_gradients(odd, x, y, activation="sigmoid", residual=True, residual_scale=0.5)
-    np.testing.assert_allclose(np.asarray(res.preact_norm)[:4], np.asarray(ref.preact_norm)[:4], rtol=1e-4)
+    kw = dict(activation="sigmoid", residual="activation", residual_scale=0.5)
+    res = vg.layer_gradients(odd, x, y, dtype="float32", **kw)
+    assert not np.any(res.preact_underflow)  # el tronco se mide en todas las capas
+    w_flags = np.asarray(res.weight_underflow)
+    assert w_flags[4] and not np.any(np.delete(w_flags, 4))
+    ref = vg.layer_gradients(odd, x, y, **kw)
+    np.testing.assert_allclose(np.asarray(res.preact_norm), np.asarray(ref.preact_norm), rtol=1e-4)
     # sin saltos, el gradiente de las capas 1-4 pasa por la capa 5: todas quedan sin medida
     plain = vg.layer_gradients(odd, x, y, activation="sigmoid", dtype="float32")
     assert np.all(np.asarray(plain.preact_underflow)[:5]) and not np.any(np.asarray(plain.preact_underflow)[5:])
@@ -313,3 +324,48 @@ def test_dead_fraction_counts_units_silent_for_the_whole_batch():
     leaky = vg.layer_statistics(params, x, activation="leaky_relu")
     assert float(relu.dead_fraction[0]) * 6 == pytest.approx(before + 2)
     assert float(leaky.dead_fraction[0]) == 0.0
+
+
+def test_layer_slope_recovers_a_known_rate_and_flags_missing_layers():
+    layers = np.arange(1, 21)
+    norms = 3.0 * np.exp(0.25 * (20 - layers))  # crece 0.25 por capa hacia la entrada
+    assert vg.layer_slope(norms) == pytest.approx(0.25, rel=1e-12)
+    both = np.stack([norms, 1 / norms])
+    np.testing.assert_allclose(vg.layer_slope(both, first=3, last=15), [0.25, -0.25], rtol=1e-12)
+    holed = norms.copy()
+    holed[4] = np.nan  # una capa sin medida (underflow)
+    assert np.isnan(vg.layer_slope(holed))
+    assert vg.layer_slope(holed, first=6) == pytest.approx(0.25, rel=1e-12)
+    with pytest.raises(ValueError, match="1 ≤ first < last ≤ 20"):
+        vg.layer_slope(norms, first=10, last=5)
+
+
+def test_hidden_states_are_the_layers_of_the_forward_pass():
+    params, x, _ = vg.problem(2, depth=5, width=7, n_in=3, batch=4, init="he_normal", bias_std=0.1)
+    z, h = vg.hidden_states(params, x, activation="tanh")
+    assert z.shape == h.shape == (5, 4, 7)
+    np.testing.assert_allclose(h, np.tanh(np.asarray(z)), rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(z[0]), np.asarray(x) @ np.asarray(params["input"]["W"])
+                               + np.asarray(params["input"]["b"]), rtol=1e-13)
+    # bloque estándar: la capa 1 es lineal y la entrada de φ en el bloque l es h_{l-1}
+    z, h = vg.hidden_states(params, x, activation="tanh", residual=True)
+    np.testing.assert_array_equal(z[0], h[0])
+    np.testing.assert_array_equal(z[1:], h[:-1])
+
+
+def test_weight_gradient_coherence_matches_per_example_gradients():
+    params, x, y = vg.problem(5, depth=4, width=6, n_in=3, batch=5, init="he_normal", bias_std=0.2)
+
+    def example_loss(p, xb, yb):
+        out, _ = forward_core(p, xb[None], None, None, jnp.asarray(1.0), activation="relu",
+                              residual=False, batchnorm=False, collect=False)
+        return loss_fn(out, yb[None], "mse") / x.shape[0]  # su parte de la media del lote
+
+    grads = jax.vmap(jax.grad(example_loss), in_axes=(None, 0, 0))(params, x, y)
+    per_layer = [grads["input"]["W"]] + [grads["hidden"]["W"][:, k] for k in range(3)]
+    expected = [float(np.sum(np.sum(np.asarray(g), 0) ** 2) / np.sum(np.asarray(g) ** 2))
+                for g in per_layer]
+    got = vg.weight_gradient_coherence(params, x, y, activation="relu")
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    with pytest.raises(ValueError, match="solo para la red simple"):
+        vg.weight_gradient_coherence(params, x, y, activation="relu", residual=True)

@@ -156,3 +156,18 @@ def test_colab_links_in_the_built_site():
         path = f"{prefix}/{name}.ipynb" if prefix else f"{name}.ipynb"
         expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{path}"
         assert expected in page, f"{name}: falta el enlace {expected}"
+
+
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_no_printed_or_glued_number_is_nan_or_infinite(name):
+    """Lo que ve el lector es una medida o un texto que dice que no la hay («sin medida»,
+    «< 1e-14·s_max»), nunca un ``nan`` o un ``inf`` impreso como si fuera una cifra."""
+    for cell in code_cells(load(name)):
+        for out in cell.get("outputs", []):
+            texts = [out.get("text", "")] + [v for k, v in out.get("data", {}).items()
+                                             if k.endswith("text/plain")]
+            for text in texts:
+                assert not re.search(r"\b(nan|inf)\b", text), (cell.source[:60], text[:200])

@@ -88,7 +88,7 @@ def test_layer_heatmaps_share_one_log_scale_and_grey_out_underflow():
     assert norms == {(1e-12, 10.0)}  # la misma escala en todos los paneles
     assert type(meshes[0].norm).__name__ == "LogNorm"
     titles = [ax.get_title() for ax in fig.axes]
-    assert "B\n(gris: 5 celdas en underflow)" in titles
+    assert "B\n(gris: 5 celdas sin medida)" in titles
     assert sum(not ax.get_visible() for ax in fig.axes) == 1  # el cuarto hueco, oculto
     plt.close(fig)
 

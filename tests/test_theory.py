@@ -209,3 +209,36 @@ def test_measured_chi_matches_the_phase_diagram_in_a_wide_net():
     slope = -np.polyfit(layers, log_dz[layers - 1], 1)[0]
     chi = phase_diagram("tanh", [s_w2], [s_b2])[1][0, 0]
     assert abs(slope - 0.5 * np.log(chi)) < 0.01  # unas 5/anchura por capa (science, hecho 10)
+
+
+def test_gradient_slope_is_half_log_chi1_or_none_without_a_fixed_point():
+    assert vg.gradient_slope("tanh", sigma_w2=2.0) == pytest.approx(
+        0.5 * np.log(vg.chi1("tanh", sigma_w2=2.0)), rel=1e-12)
+    assert vg.gradient_slope("selu", sigma_w2=2.0) is None  # la varianza crece sin límite
+
+
+def test_residual_theory_of_the_standard_block():
+    alpha = 0.7
+    r = vg.residual_theory("relu", sigma_w2=2.0, alpha=alpha, depth=12)
+    assert r.second_moment.shape == (12,) and r.forward.shape == r.backward.shape == (11,)
+    np.testing.assert_allclose(r.backward, 1 + alpha**2, rtol=1e-10)  # ReLU + He: 1 + α²
+    np.testing.assert_allclose(r.forward, 1 + alpha**2, rtol=1e-10)
+    np.testing.assert_allclose(r.second_moment[1:] / r.second_moment[:-1], r.forward)
+    # con tanh, E[φ'²] baja al crecer el tronco: el factor cae hacia 1
+    t = vg.residual_theory("tanh", sigma_w2=1.0, alpha=1.0, depth=30)
+    assert np.all(np.diff(t.backward) < 0) and t.backward[-1] > 1
+
+
+def test_residual_theory_of_the_activation_branch():
+    r = vg.residual_theory("relu", sigma_w2=2.0, alpha=1.0, depth=60, branch="activation")
+    # bloque 2: 2 + 2/π (con la media de ReLU(z_1)), y hacia 2.9 lejos de la entrada
+    assert r.forward[0] == pytest.approx(2 + 2 / np.pi, rel=1e-10)
+    assert 2.89 < r.backward[-1] < 2.92
+    assert np.all(r.backward >= r.forward)
+    # la identidad no tiene media: su rama no acumula nada y vale 1 + α²σ_w²
+    i = vg.residual_theory("identity", sigma_w2=1.0, alpha=0.5, depth=5, branch="activation")
+    np.testing.assert_allclose(i.backward, 1.25, rtol=1e-10)
+    with pytest.raises(ValueError, match="activaciones homogéneas"):
+        vg.residual_theory("tanh", sigma_w2=1.0, alpha=1.0, depth=5, branch="activation")
+    with pytest.raises(ValueError, match="Los valores válidos son: linear, activation"):
+        vg.residual_theory("relu", sigma_w2=2.0, alpha=1.0, depth=5, branch="lineal")

@@ -140,3 +140,22 @@ def test_theory_and_sweep_arguments():
         vg.layer_gradients(PARAMS, X, Y, activation="tanh", loss="mae")
     with pytest.raises(ValueError, match=r"`dtype` = 'float16' no es válido"):
         vg.layer_gradients(PARAMS, X, Y, activation="tanh", dtype="float16")
+
+
+def test_residual_forms_and_unknown_options_get_spanish_errors():
+    params, x, y = vg.problem(0, depth=3, width=4, n_in=2, batch=3)
+    for form in (True, "linear", "activation"):
+        vg.layer_gradients(params, x, y, activation="tanh", residual=form)
+    with pytest.raises(ValueError, match="¿Quisiste decir «linear»?"):
+        vg.layer_gradients(params, x, y, activation="tanh", residual="lineal")
+    with pytest.raises(TypeError, match="`residual` debe ser True o False"):
+        vg.layer_gradients(params, x, y, activation="tanh", residual=1)
+    with pytest.raises(TypeError, match="`resdual` no es una opción de la red.*¿Quisiste decir «residual»?"):
+        vg.layer_gradients(params, x, y, activation="tanh", resdual=True)
+    with pytest.raises(TypeError, match="Falta `steps`"):
+        vg.train(params, x, y, learning_rate=0.1, activation="tanh", x_test=x, y_test=y)
+
+
+def test_problem_takes_one_seed():
+    with pytest.raises(TypeError, match="una sola semilla.*gradient_sweep"):
+        vg.problem([3, 4], depth=2, width=3, n_in=2, batch=2)

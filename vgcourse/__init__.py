@@ -23,6 +23,14 @@ Ejemplo::
 # - lo que varios módulos comparten sin ser API pública vive en módulos privados
 #   (_core, _precision, _validation, _plotting), y ningún nombre que empiece por «_» se
 #   importa desde otro módulo.
+from vgcourse.ablation import (
+    BASELINE,
+    RATES,
+    STEPS,
+    VARIANTS,
+    Variant,
+    baseline_params,
+)
 from vgcourse.activations import (
     ACTIVATIONS,
     Activation,
@@ -60,7 +68,9 @@ from vgcourse.gradients import (
     gradient_histograms,
     jacobian_spectrum,
     layer_gradients,
+    layer_slope,
     layer_statistics,
+    weight_gradient_coherence,
 )
 from vgcourse.initializers import (
     INITIALIZERS,
@@ -73,6 +83,7 @@ from vgcourse.networks import (
     Params,
     depth_of,
     forward,
+    hidden_states,
     init_mlp,
     layers_from_params,
     params_from_layers,
@@ -93,6 +104,7 @@ from vgcourse.sweeps import (
     problem,
 )
 from vgcourse.theory import (
+    ResidualTheory,
     batchnorm_chi1,
     chi1,
     critical_sigma_w2,
@@ -102,6 +114,7 @@ from vgcourse.theory import (
     gradient_slope,
     phase_diagram,
     q_sequence,
+    residual_theory,
     variance_map,
 )
 from vgcourse.training import (
@@ -117,6 +130,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ACTIVATIONS",
     "Activation",
+    "BASELINE",
     "Dataset",
     "EXERCISES",
     "EXPLORER_ACTIVATIONS",
@@ -132,11 +146,17 @@ __all__ = [
     "LayerStatistics",
     "NetworkOptions",
     "Params",
+    "RATES",
+    "ResidualTheory",
+    "STEPS",
     "SweepResult",
     "Tolerance",
     "TrainingHistory",
     "TrainingOptions",
+    "VARIANTS",
+    "Variant",
     "activation_curves",
+    "baseline_params",
     "batchnorm_chi1",
     "chain_forward",
     "chain_grad",
@@ -156,11 +176,13 @@ __all__ = [
     "gradient_histograms",
     "gradient_slope",
     "gradient_sweep",
+    "hidden_states",
     "html_table",
     "init_mlp",
     "init_weight",
     "jacobian_spectrum",
     "layer_gradients",
+    "layer_slope",
     "layer_statistics",
     "layers_from_params",
     "load_digits",
@@ -170,11 +192,13 @@ __all__ = [
     "problem",
     "q_sequence",
     "random_batch",
+    "residual_theory",
     "saturated_mask",
     "saturation_bounds",
     "sigma_w2",
     "train",
     "train_lr_grid",
     "variance_map",
+    "weight_gradient_coherence",
     "x64_enabled",
 ]

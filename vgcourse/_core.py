@@ -106,6 +106,10 @@ def batch_normalize(u: jax.Array) -> jax.Array:
     return (u - mean) * jax.lax.rsqrt(var + BN_EPS)
 
 
+#: formas del bloque residual (ver :mod:`vgcourse.networks`)
+RESIDUAL_FORMS = ("linear", "activation")
+
+
 def forward_core(
     params: Params,
     x: jax.Array,
@@ -114,36 +118,54 @@ def forward_core(
     alpha: jax.Array,
     *,
     activation: str | Callable[[jax.Array], jax.Array],
-    residual: bool,
+    residual: bool | str,
     batchnorm: bool,
     collect: bool,
 ):
     """Paso hacia delante trazable. Devuelve ``(ŷ, (z, h))`` con ``z, h`` de forma ``(L, B, n)``.
 
-    ``perturb`` (forma ``(L, B, n)`` o ``None``) se suma a cada preactivación: su
-    gradiente es exactamente ∂L/∂z_l. ``depth`` (entero trazado o ``None``) desactiva
-    las capas l > depth (pasan h sin cambios), para barrer profundidades sin recompilar.
+    ``residual`` es ``False`` (red simple), ``"linear"`` (o ``True``: el bloque estándar, cuya
+    rama termina en una capa lineal) o ``"activation"`` (la rama termina en la activación).
+    ``z_l`` es el argumento de φ en la capa l (en el bloque estándar, la entrada de φ en la
+    rama, ``BN(h_{l-1})`` o ``h_{l-1}``, y en la capa 1 su salida lineal) y ``h_l`` su salida
+    (en las redes residuales, el tronco después del bloque l).
+
+    ``perturb`` (forma ``(L, B, n)`` o ``None``) se suma al tensor cuyo gradiente es «el
+    gradiente de la capa l»: la preactivación ``z_l`` en la red simple y el tronco ``h_l`` en
+    las residuales; su gradiente es exactamente ∂L/∂z_l o ∂L/∂h_l. ``depth`` (entero trazado
+    o ``None``) desactiva las capas l > depth (pasan h sin cambios), para barrer
+    profundidades sin recompilar.
     """
     # ``activation`` es un nombre o, dentro de otros núcleos trazados (el explorador),
     # una función elemento a elemento ya construida.
     phi = activation if callable(activation) else get_activation(activation).fn
+    form = "linear" if residual is True else residual
+    norm = batch_normalize if batchnorm else (lambda u: u)
 
     def pre(h, W, b):
-        u = dense(h, W)
-        return (batch_normalize(u) if batchnorm else u) + b[None, :]
+        return norm(dense(h, W)) + b[None, :]
 
-    z1 = pre(x, params["input"]["W"], params["input"]["b"])
-    if perturb is not None:
-        z1 = z1 + perturb[0]
-    h1 = phi(z1)
     n_hidden = params["hidden"]["W"].shape[0]
-    dt = h1.dtype
-    eps_hidden = perturb[1:] if perturb is not None else jnp.zeros((n_hidden, 1, 1), dt)
+    dt = x.dtype
+    e_all = perturb if perturb is not None else jnp.zeros((n_hidden + 1, 1, 1), dt)
+    z1 = pre(x, params["input"]["W"], params["input"]["b"])
+    # capa 1 (sin salto: cambia la anchura). En las redes residuales abre el tronco: lineal
+    # en el bloque estándar (como la primera capa de una ResNet con preactivación o la
+    # proyección de entrada de un transformer), con φ en la rama que termina en la activación
+    if not form:
+        h1 = phi(z1 + e_all[0])
+    else:
+        h1 = (z1 if form == "linear" else phi(z1)) + e_all[0]
 
     def layer(h, W, b, e):
-        z = pre(h, W, b) + e
-        a = phi(z)
-        return (h + alpha * a if residual else a), z
+        if form == "linear":  # h_l = h_{l-1} + α·(φ(h_{l-1}) W_l + b_l)
+            z = norm(h)
+            return h + alpha * (dense(phi(z), W) + b[None, :]) + e, z
+        if form == "activation":  # h_l = h_{l-1} + α·φ(h_{l-1} W_l + b_l)
+            z = pre(h, W, b)
+            return h + alpha * phi(z) + e, z
+        z = pre(h, W, b) + e  # red simple: h_l = φ(z_l)
+        return phi(z), z
 
     def body(h, xs):
         W, b, e, idx = xs
@@ -160,7 +182,7 @@ def forward_core(
     hL, ys = jax.lax.scan(
         body,
         h1,
-        (params["hidden"]["W"], params["hidden"]["b"], eps_hidden, jnp.arange(n_hidden)),
+        (params["hidden"]["W"], params["hidden"]["b"], e_all[1:], jnp.arange(n_hidden)),
     )
     out = dense(hL, params["readout"]["W"]) + params["readout"]["b"][None, :]
     if not collect:
@@ -316,14 +338,15 @@ class NetworkOptions(TypedDict, total=False):
 
     Todas son opcionales (valor por defecto entre paréntesis):
 
-    - ``residual`` (``False``): conexiones residuales en las capas 2..L
-      (ecuaciones en :mod:`vgcourse.networks`);
+    - ``residual`` (``False``): conexiones residuales en las capas 2..L: ``True`` o
+      ``"linear"``, el bloque estándar (la rama termina en una capa lineal); ``"activation"``,
+      la rama termina en la activación (ecuaciones en :mod:`vgcourse.networks`);
     - ``residual_scale`` (``1.0``): α, la escala de la rama residual;
     - ``batchnorm`` (``False``): normalización por lotes antes de cada activación;
     - ``dtype`` (``None``, float64 donde el backend lo admite): ``"float64"`` o ``"float32"``.
     """
 
-    residual: bool
+    residual: bool | str
     residual_scale: float
     batchnorm: bool
     dtype: str | None
@@ -346,15 +369,28 @@ def network_options(options: Mapping[str, object]) -> NetworkOptions:
 
 
 def check_architecture(
-    activation: str, residual: bool, residual_scale: float, batchnorm: bool
-) -> tuple[str, bool, float, bool]:
-    """Valida las opciones de arquitectura comunes a todas las funciones."""
+    activation: str, residual: bool | str, residual_scale: float, batchnorm: bool
+) -> tuple[str, bool | str, float, bool]:
+    """Valida las opciones de arquitectura comunes a todas las funciones.
+
+    Returns:
+        ``(activación, residual, α, batchnorm)`` con ``residual`` normalizado a ``False``,
+        ``"linear"`` o ``"activation"``.
+    """
     act = get_activation(activation).name
-    for arg, v in (("residual", residual), ("batchnorm", batchnorm)):
-        if not isinstance(v, (bool, np.bool_)):
-            raise TypeError(f"`{arg}` debe ser True o False; se recibió {v!r}.")
+    if not isinstance(batchnorm, (bool, np.bool_)):
+        raise TypeError(f"`batchnorm` debe ser True o False; se recibió {batchnorm!r}.")
+    if isinstance(residual, (bool, np.bool_)):
+        residual = "linear" if residual else False
+    elif isinstance(residual, str):
+        residual = check_choice("residual", residual, RESIDUAL_FORMS)
+    else:
+        raise TypeError(
+            "`residual` debe ser True o False (con True, el bloque estándar), o el nombre de la "
+            f"forma del bloque: {', '.join(RESIDUAL_FORMS)}; se recibió {residual!r}."
+        )
     residual_scale = check_float("residual_scale", residual_scale)
-    return act, bool(residual), residual_scale, bool(batchnorm)
+    return act, residual, residual_scale, bool(batchnorm)
 
 
 def prepare_call(params, x, y, activation, options: Mapping[str, object]):

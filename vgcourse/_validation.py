@@ -114,8 +114,11 @@ def check_array(
     *,
     ndim: int | None = None,
     shape: tuple[int | None, ...] | None = None,
+    allow_nan: bool = False,
 ) -> jax.Array:
     """Un arreglo real finito con el número de ejes o la forma pedidos.
+
+    Con ``allow_nan=True`` se admiten NaN (normas por capa en *underflow*).
 
     Dentro de una transformación de JAX (``jax.grad``, ``jacfwd``...) los valores
     son trazadores (*tracers*): se comprueban la forma y el tipo, no la finitud.
@@ -145,7 +148,7 @@ def check_array(
             )
     if 0 in arr.shape:
         raise ValueError(f"`{arg}` está vacío (forma {tuple(arr.shape)}).")
-    if not traced and not bool(np.all(np.isfinite(np.asarray(arr)))):
+    if not traced and not allow_nan and not bool(np.all(np.isfinite(np.asarray(arr)))):
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(np.asarray(arr))))
         raise ValueError(
             f"`{arg}` contiene {n_bad} {'valor' if n_bad == 1 else 'valores'} NaN o infinitos; "

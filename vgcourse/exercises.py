@@ -35,7 +35,7 @@ from vgcourse._core import layer_weight_norms
 from vgcourse._validation import check_choice
 from vgcourse.activations import derivative, saturation_bounds
 from vgcourse.datasets import load_digits
-from vgcourse.gradients import layer_gradients, layer_statistics
+from vgcourse.gradients import layer_gradients, layer_slope, layer_statistics
 from vgcourse.initializers import sigma_w2
 from vgcourse.networks import init_mlp
 from vgcourse.sweeps import problem
@@ -217,31 +217,29 @@ def _dead_fraction() -> float:
     return 1.0 - float(np.mean(np.asarray(st.mean_abs_derivative)))
 
 
-def _residual_preact_norms(alpha: float) -> np.ndarray:
-    """‖∂L/∂Z_l‖ de la red residual ReLU de los ejercicios (30 capas, anchura 256, He)."""
+def _residual_stream_norms(alpha: float) -> np.ndarray:
+    """‖∂L/∂h_l‖ de la red residual ReLU de los ejercicios (bloque estándar, 30 capas,
+    anchura 256, He): el gradiente del tronco."""
     params, x, y = problem(0, depth=30, width=256, n_in=256, batch=64, init="he_normal")
     g = layer_gradients(params, x, y, activation="relu", residual=True, residual_scale=alpha)
     return np.asarray(g.preact_norm)
 
 
 def _residual_square_growth() -> float:
-    dz = _residual_preact_norms(1.0)
-    layers = np.arange(2, 26)  # lejos de la capa 1 (sin salto) y de la salida
-    return float(np.exp(-2 * np.polyfit(layers, np.log(dz[layers - 1]), 1)[0]))
+    # lejos de la salida: las capas 2 a 25
+    return math.exp(2 * layer_slope(_residual_stream_norms(1.0), first=2, last=25))
 
 
 def _residual_alpha_accept(alpha: float) -> tuple[bool, str]:
     if not 0 < alpha <= 1.5:
         return False, "α debe estar entre 0 y 1.5"
-    dz = _residual_preact_norms(alpha)
-    ratio = float(dz[1] / dz[-1])  # capa 2: la primera con conexión residual
-    ok = 0.1 <= ratio <= 10
-    why = (f"con α = {alpha:.3g}: ‖∂L/∂Z_2‖ / ‖∂L/∂Z_30‖ = {ratio:.3g} "
-           "(objetivo: entre 0.1 y 10)")
-    if not ok:
-        why = ("con esa α el gradiente de la capa 2 queda "
-               f"{'por encima de 10' if ratio > 10 else 'por debajo de 0.1'} veces el de la capa 30")
-    return ok, why
+    dz = _residual_stream_norms(alpha)
+    ratio = float(dz[0] / dz[-1])
+    if 0.1 <= ratio <= 10:
+        return True, (f"con α = {alpha:.3g}: ‖∂L/∂h_1‖ / ‖∂L/∂h_30‖ = {ratio:.3g} "
+                      "(objetivo: entre 0.1 y 10)")
+    return False, ("con esa α el gradiente de la capa 1 queda "
+                   f"{'por encima de 10' if ratio > 10 else 'por debajo de 0.1'} veces el de la capa 30")
 
 
 def _sigmoid_product_bound() -> float:
@@ -390,17 +388,19 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
         "½·ln χ₁ = {ref:+.4f} por capa hacia la entrada"),
     Exercise(
         "residual_crecimiento", 4,
-        "En una red residual ReLU de 30 capas, anchura 256 y He, con α = 1, ¿por qué factor se "
-        "multiplica el cuadrado de ‖∂L/∂Z_l‖ en cada capa hacia la entrada?",
-        "Mide la pendiente de ln‖∂L/∂Z_l‖ en la figura de esta sección (o con vg.layer_gradients) "
-        "y recuerda que el cuadrado duplica la pendiente: factor = exp(2·pendiente).",
-        _residual_square_growth, Tolerance("relativa", 0.15),
-        "medido: el cuadrado del gradiente se multiplica por {ref:.2f} por bloque"),
+        "En una red residual ReLU de 30 capas, anchura 256 y He, con el bloque estándar y "
+        "α = 1, ¿por qué factor se multiplica el cuadrado de ‖∂L/∂h_l‖ (el gradiente del "
+        "tronco) en cada bloque hacia la entrada?",
+        "Cada bloque suma al gradiente que baja por el salto el que pasa por la rama; en media, "
+        "el cuadrado se multiplica por 1 + α²·σ_w²·E[φ'(z)²]. ¿Cuánto vale E[φ'(z)²] con ReLU?",
+        _residual_square_growth, Tolerance("relativa", 0.1),
+        "medido (capas 2 a 25): el cuadrado del gradiente se multiplica por {ref:.2f} por bloque"),
     Exercise(
         "residual_alfa", 4,
-        "Elige α para una red residual ReLU de 30 capas con He de modo que el gradiente de la "
-        "capa 2 (la primera con salto) quede entre 0.1 y 10 veces el de la capa 30.",
-        "Prueba una α del orden de 1/√L.",
+        "Elige α para una red residual ReLU de 30 capas con He (bloque estándar) de modo que el "
+        "gradiente del tronco en la capa 1 quede entre 0.1 y 10 veces el de la capa 30.",
+        "En 29 bloques el cuadrado se multiplica por (1 + α²)²⁹: busca α para que eso no pase "
+        "de unas decenas. Prueba una α del orden de 1/√L.",
         lambda: 1 / math.sqrt(30), Tolerance("relativa", 0.0), "",
         accept=_residual_alpha_accept),
     Exercise(

@@ -43,6 +43,7 @@ from typing import NamedTuple, Unpack
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from vgcourse._core import (
     LayerGradients,
@@ -62,7 +63,9 @@ __all__ = [
     "gradient_histograms",
     "jacobian_spectrum",
     "layer_gradients",
+    "layer_slope",
     "layer_statistics",
+    "weight_gradient_coherence",
 ]
 
 
@@ -257,3 +260,79 @@ def jacobian_spectrum(
     params, x, _, alpha, static = prepare_call(params, x, None, activation, options)
     static.pop("batchnorm")
     return _spectrum_jit(params, x, alpha, **static)
+
+
+def layer_slope(norms: jax.typing.ArrayLike, *, first: int = 1, last: int | None = None):
+    """Cuánto cambia ``ln‖g_l‖`` por capa **hacia la entrada**, ajustado entre dos capas.
+
+    Es la pendiente de la recta de mínimos cuadrados de ``ln‖g_l‖`` frente a ``l`` en las capas
+    ``first..last`` (numeradas desde 1), con el signo cambiado: positiva si el gradiente crece
+    hacia la entrada (explota), negativa si se desvanece. La teoría de campo medio la predice:
+    ½·ln χ₁ (:func:`vgcourse.gradient_slope`). ``exp(2·pendiente)`` es el factor por capa del
+    cuadrado del gradiente.
+
+    Args:
+        norms: normas por capa ``(..., L)`` (índice 0 = capa 1); varias filas (semillas) a la vez.
+        first, last: capas del ajuste (por defecto, todas).
+
+    Returns:
+        Un ``float`` o un arreglo ``(...)``; ``NaN`` si alguna capa del ajuste no tiene medida.
+    """
+    values = np.asarray(check_array("norms", norms, allow_nan=True), dtype=float)
+    depth = values.shape[-1]
+    last = depth if last is None else check_int("last", last)
+    first = check_int("first", first)
+    if not first < last <= depth:
+        raise ValueError(
+            f"Las capas del ajuste deben cumplir 1 ≤ first < last ≤ {depth}; se recibió "
+            f"first = {first}, last = {last}."
+        )
+    layers = np.arange(first, last + 1, dtype=float)
+    logs = np.log(values[..., first - 1:last])
+    centered = layers - layers.mean()
+    slope = (logs - logs.mean(axis=-1, keepdims=True)) @ centered / np.sum(centered**2)
+    return -slope if slope.ndim else -float(slope)
+
+
+@functools.partial(jax.jit, static_argnames=("activation", "loss"))
+def _coherence_jit(params, x, y, alpha, *, activation, loss):
+    g = grad_core(params, x, y, None, alpha, activation=activation, residual=False,
+                  batchnorm=False, loss=loss, return_arrays=True)
+    _, (_, h) = forward_core(params, x, None, None, alpha, activation=activation,
+                             residual=False, batchnorm=False, collect=True)
+    # la contribución del ejemplo b a ∂L/∂W_l es h_{l-1,b}ᵀ ∂L/∂z_{l,b}: su norma es el
+    # producto de las dos normas (h_0 = x)
+    input_norms = jnp.concatenate([
+        jnp.sqrt(jnp.sum(jnp.square(x), axis=-1))[None],
+        jnp.sqrt(jnp.sum(jnp.square(h[:-1]), axis=-1)),
+    ])
+    per_example = input_norms * g.preact_norm_per_example
+    return jnp.square(g.weight_norm) / jnp.sum(jnp.square(per_example), axis=1)
+
+
+def weight_gradient_coherence(
+    params: Params, x: jax.typing.ArrayLike, y: jax.typing.ArrayLike, *, activation: str,
+    loss: str = "mse", **options: Unpack[NetworkOptions],
+) -> jax.Array:
+    """Cuánto suman o se cancelan las contribuciones de los ejemplos al gradiente de los pesos.
+
+    ``∂L/∂W_l = Σ_b G_{l,b}`` con ``G_{l,b} = h_{l-1,b}ᵀ ∂L/∂z_{l,b}`` (la contribución del
+    ejemplo b). Devuelve, por capa, ``‖Σ_b G_{l,b}‖² / Σ_b ‖G_{l,b}‖²``: 1 si los términos
+    cruzados entre ejemplos no aportan nada en conjunto, más de 1 si las contribuciones apuntan
+    en la misma dirección y se suman (hasta B), menos de 1 si se cancelan.
+
+    Solo para la red simple (con saltos o normalización por lotes la contribución de cada
+    ejemplo no se separa así). Argumentos como en :func:`layer_gradients`.
+
+    Returns:
+        Arreglo ``(L,)`` (índice 0 = capa 1).
+    """
+    if options.get("residual") or options.get("batchnorm"):
+        raise ValueError(
+            "`weight_gradient_coherence` es solo para la red simple: con saltos o con "
+            "normalización por lotes la contribución de cada ejemplo no se separa así."
+        )
+    params, x, y, alpha, static = prepare_call(params, x, y, activation, options)
+    return _coherence_jit(params, x, y, alpha, activation=static["activation"],
+                          loss=check_loss(loss))
+

@@ -23,19 +23,39 @@ una lista de capas ``[{"W", "b"}, ...]``.
 Ecuación de capa (una fila por ejemplo; el sesgo se suma después del producto)::
 
     z_1 = x W_1 + b_1,                  h_1 = φ(z_1)
-    z_l = h_{l-1} W_l + b_l,            h_l = φ(z_l)                 (red simple)
-                                        h_l = h_{l-1} + α·φ(z_l)     (residual, l ≥ 2)
+    z_l = h_{l-1} W_l + b_l,            h_l = φ(z_l)                        (red simple, l ≥ 2)
     ŷ  = h_L W_o + b_o                  (lectura lineal, sin activación)
 
 La *preactivación* ``z_l`` es siempre el argumento de φ en la capa l.
 
-- **Residual** (``residual=True``): la capa 1 no tiene conexión de salto (cambia la anchura);
-  cada capa l ≥ 2 suma su rama escalada por ``α = residual_scale`` a su entrada.
+- **Residual** (``residual=True``): la capa 1 no tiene conexión de salto (cambia la anchura)
+  y abre el *tronco* ``h_1``; cada bloque l ≥ 2 suma a su entrada una *rama* escalada por
+  ``α = residual_scale``. Dos formas de rama:
+
+  - ``residual=True`` o ``"linear"``, **el bloque estándar** (ResNet con preactivación, He et
+    al. 2016, «Identity mappings»; los *transformers*): la capa 1 es lineal y la rama termina
+    en una capa lineal::
+
+        h_1 = z_1 = x W_1 + b_1,      z_l = h_{l-1},      h_l = h_{l-1} + α·(φ(z_l) W_l + b_l)
+
+    La salida de la rama tiene media 0 (los pesos la tienen), y el tronco también.
+  - ``residual="activation"``: la rama termina en la activación (una trampa que el curso
+    mide)::
+
+        h_1 = φ(z_1),      z_l = h_{l-1} W_l + b_l,      h_l = h_{l-1} + α·φ(z_l)
+
+    Con ReLU, la salida de la rama tiene media positiva, que se acumula en el tronco.
+
+  **El gradiente de la capa l** de una red residual es el del tronco, ``∂L/∂h_l``: es lo
+  que devuelven ``LayerGradients.preact_norm`` y compañía cuando hay saltos (en la red
+  simple, ``∂L/∂z_l``).
 - **Normalización por lotes** (``batchnorm=True``, estadísticas del lote como al
-  inicio del entrenamiento, escala γ = 1): ``u_l = h_{l-1} W_l`` (o ``x W_1``),
-  ``z_l = (u_l − media_B(u_l)) / sqrt(var_B(u_l) + ε) + b_l``, con media y
-  varianza (sesgada, dividiendo entre B) por unidad sobre el lote y ε = 1e-5.
-  El sesgo ``b_l`` hace de desplazamiento β. Se aplica en las capas 1..L.
+  inicio del entrenamiento, escala γ = 1): ``BN(u) = (u − media_B(u)) / sqrt(var_B(u) + ε)``,
+  con media y varianza (sesgada, dividiendo entre B) por unidad sobre el lote y ε = 1e-5.
+  En la red simple y en la rama que termina en la activación, ``z_l = BN(h_{l-1} W_l) + b_l``
+  (y ``z_1 = BN(x W_1) + b_1``): el sesgo hace de desplazamiento β. En el bloque estándar,
+  ``h_1 = BN(x W_1) + b_1``, ``z_l = BN(h_{l-1})`` y la rama es ``φ(BN(h_{l-1})) W_l + b_l``,
+  como en las ResNet con preactivación.
 
 Pérdidas (media sobre el lote)::
 
@@ -70,6 +90,7 @@ __all__ = [
     "Params",
     "depth_of",
     "forward",
+    "hidden_states",
     "init_mlp",
     "layers_from_params",
     "params_from_layers",
@@ -192,12 +213,12 @@ def depth_of(params: Params) -> int:
 # ---------------------------------------------------------------------------
 # Paso hacia delante
 # ---------------------------------------------------------------------------
-@functools.partial(jax.jit, static_argnames=("activation", "residual", "batchnorm"))
-def _forward_jit(params, x, alpha, *, activation, residual, batchnorm):
+@functools.partial(jax.jit, static_argnames=("activation", "residual", "batchnorm", "collect"))
+def _forward_jit(params, x, alpha, *, activation, residual, batchnorm, collect):
     return forward_core(
         params, x, None, None, alpha,
-        activation=activation, residual=residual, batchnorm=batchnorm, collect=False,
-    )[0]
+        activation=activation, residual=residual, batchnorm=batchnorm, collect=collect,
+    )
 
 
 def forward(
@@ -209,4 +230,18 @@ def forward(
     ``residual_scale``, ``batchnorm``, ``dtype``).
     """
     params, x, _, alpha, static = prepare_call(params, x, None, activation, options)
-    return _forward_jit(params, x, alpha, **static)
+    return _forward_jit(params, x, alpha, collect=False, **static)[0]
+
+
+def hidden_states(
+    params: Params, x: jax.typing.ArrayLike, *, activation: str, **options: Unpack[NetworkOptions]
+) -> tuple[jax.Array, jax.Array]:
+    """Las preactivaciones ``z_l`` y las salidas ``h_l`` de cada capa, ambas ``(L, B, n)``.
+
+    ``z_l`` es el argumento de φ en la capa l y ``h_l`` su salida (en las redes residuales,
+    el tronco después del bloque l; ver las convenciones del módulo). ``options`` como en
+    :func:`forward`.
+    """
+    params, x, _, alpha, static = prepare_call(params, x, None, activation, options)
+    return _forward_jit(params, x, alpha, collect=True, **static)[1]
+

@@ -176,6 +176,7 @@ def plot_spectrum(
     *,
     ax: Axes | None = None,
     title: str | None = None,
+    resolution: float = 1e-14,
 ) -> Figure:
     """Valores singulares del jacobiano entrada-salida, ordenados de mayor a menor.
 
@@ -183,10 +184,17 @@ def plot_spectrum(
         spectra: ``{etiqueta: valores singulares (B, k)}`` (de
             :func:`vgcourse.jacobian_spectrum`); se dibuja la mediana sobre los B ejemplos
             de cada posición y, sombreado, el rango entre el percentil 5 y el 95.
+        resolution: un valor singular menor que ``resolution`` veces el mayor de todos no es
+            una medida sino el redondeo de float64 (la SVD lo calcula con un error de ese
+            orden relativo al mayor): se dibuja en ese suelo, marcado con una línea gris.
     """
     fig, ax = new_axes(ax)
+    floor = resolution * max(float(np.max(v)) for v in spectra.values())
+    if any(float(np.min(v)) < floor for v in spectra.values()):
+        ax.axhline(floor, color="0.45", linewidth=1, linestyle=":",
+                   label="resolución de float64 (por debajo, sin medida)")
     for i, (label, values) in enumerate(spectra.items()):
-        v = np.asarray(values, dtype=float)
+        v = np.maximum(np.asarray(values, dtype=float), floor)
         rank = np.arange(1, v.shape[1] + 1)
         st = style(i)
         ax.plot(rank, np.median(v, axis=0), label=label, markevery=max(1, rank.size // 10),
@@ -230,6 +238,7 @@ def plot_explorer(
     title: str,
     predicted_slope: float | None = None,
     activation_curve: tuple | None = None,
+    stream: bool = False,
     fig: Figure | None = None,
 ) -> Figure:
     """La figura de los exploradores: normas del gradiente (izquierda) y saturación (derecha).
@@ -241,6 +250,7 @@ def plot_explorer(
             anclada en la última capa, sobre ‖∂L/∂Z_l‖.
         activation_curve: si se da, ``(x, φ, φ', bounds, nombre)``: el panel izquierdo
             muestra la activación en lugar de las normas.
+        stream: red residual: la primera norma es la del gradiente del tronco, ‖∂L/∂h_l‖.
         fig: figura que se reutiliza (se borra su contenido); si es ``None``, se crea una.
     """
     if fig is None:
@@ -254,7 +264,8 @@ def plot_explorer(
         ax_left.set_title("")  # el nombre ya está en el título general
     else:
         series = {
-            r"$\|\partial L/\partial Z_l\|$ (preactivaciones)": result.preact_norm,
+            (r"$\|\partial L/\partial h_l\|$ (tronco)" if stream
+             else r"$\|\partial L/\partial Z_l\|$ (preactivaciones)"): result.preact_norm,
             r"$\|\partial L/\partial W_l\|$ (pesos)": result.weight_norm,
         }
         underflow = dict(zip(series, (result.preact_underflow, result.weight_underflow)))
@@ -287,8 +298,8 @@ def plot_layer_heatmaps(
 
     Args:
         panels: ``{título del panel: (pasos (T,), valores (T, L))}`` (capa 1 = columna 0).
-            Las celdas ``NaN`` (sin medida por *underflow*) se pintan en gris y se indican
-            en el título del panel.
+            Las celdas ``NaN`` (sin medida: *underflow* o un cambio por debajo de la
+            resolución) y los ceros exactos se pintan en gris y se indican en el título.
         colorbar_label: rótulo de la barra de color.
         title: título general.
         ncols: paneles por fila.
@@ -311,7 +322,7 @@ def plot_layer_heatmaps(
         mesh = ax.pcolormesh(x_edges, y_edges, np.ma.masked_invalid(v.T), norm=norm, cmap=cmap,
                              shading="flat", rasterized=True)
         missing = int(np.isnan(v).sum())
-        ax.set_title(label if not missing else f"{label}\n(gris: {missing} celdas en underflow)",
+        ax.set_title(label if not missing else f"{label}\n(gris: {missing} celdas sin medida)",
                      fontsize="medium")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("Capa l")

@@ -10,7 +10,10 @@ capítulo 1 mide al inicializar:
   de sus pesos, ``‖∂L/∂W_l‖`` (el mismo ``jax.grad`` que :func:`vgcourse.layer_gradients`;
   una capa en *underflow* se registra como ``NaN``, nunca como un cero medido);
 - cuánto han cambiado los pesos de cada capa desde el principio,
-  ``‖W_l(t) − W_l(0)‖_F / ‖W_l(0)‖_F``.
+  ``‖W_l(t) − W_l(0)‖_F / ‖W_l(0)‖_F``. Un cambio menor que :data:`CHANGE_RESOLUTION` veces el
+  épsilon del tipo de dato (unos 1e-14 en float64) no es una medida: es lo que deja el
+  redondeo cuando el paso es menor que la resolución de los pesos (sumarlo no los cambia, o
+  solo en la última cifra). Se registra como ``NaN``, nunca como un cambio medido.
 
 Con descenso de gradiente, lo que se mueve cada capa es exactamente η veces su gradiente
 acumulado: una capa con gradientes diminutos apenas cambia.
@@ -60,7 +63,7 @@ class TrainingHistory(NamedTuple):
     test_accuracy: np.ndarray     #: (T,) fracción de aciertos en el conjunto de prueba
     preact_grad_norm: np.ndarray  #: (T, L) ‖∂L/∂Z_l‖_F (NaN si hay underflow)
     weight_grad_norm: np.ndarray  #: (T, L) ‖∂L/∂W_l‖_F (NaN si hay underflow)
-    weight_change: np.ndarray     #: (T, L) ‖W_l(t) − W_l(0)‖_F / ‖W_l(0)‖_F
+    weight_change: np.ndarray     #: (T, L) ‖W_l(t) − W_l(0)‖_F / ‖W_l(0)‖_F (NaN: sin medida)
     params: Params | None = None  #: parámetros al final del entrenamiento
 
 
@@ -69,7 +72,7 @@ class GridResult(NamedTuple):
 
     learning_rates: np.ndarray  #: (K,) tasas probadas
     final_loss: np.ndarray      #: (K,) pérdida de entrenamiento final con cada tasa (NaN si diverge)
-    best_learning_rate: float   #: la tasa con menor pérdida final
+    best_learning_rate: float   #: la menor tasa que acaba a menos de un 1 % de la mejor pérdida
     history: TrainingHistory    #: el registro completo con la mejor tasa
 
 
@@ -92,6 +95,11 @@ class TrainingOptions(NetworkOptions, total=False):
 
 
 _REQUIRED = ("activation", "steps", "x_test", "y_test")
+
+
+#: por debajo de este múltiplo del épsilon del tipo de dato, el cambio relativo de los pesos
+#: no se distingue del redondeo (64·ε ≈ 1.4e-14 en float64, 7.6e-6 en float32)
+CHANGE_RESOLUTION = 64
 
 
 #: descenso de gradiente con la tasa como hiperparámetro trazado: todas las trayectorias de
@@ -138,6 +146,8 @@ def _block_impl(params, opt_state, grads, first, params0, x, y, x_test, y_test, 
     hits = jnp.argmax(out_test, -1) == jnp.argmax(y_test, -1)
     w0_norm = layer_weight_norms(params0)[0]
     change = layer_weight_norms(jax.tree.map(jnp.subtract, p, params0))[0] / w0_norm
+    resolved = first | (change >= CHANGE_RESOLUTION * jnp.finfo(x.dtype).eps)
+    change = jnp.where(resolved, change, jnp.nan)
     record = (g.loss, jnp.mean(hits.astype(x.dtype)), g.preact_norm, g.weight_norm, change)
     return carry, g.weight_grads, record
 
@@ -289,6 +299,10 @@ def train_lr_grid(
     no la arquitectura. Las K tasas son K trayectorias de :func:`train` en un ``jax.vmap``:
     comparten una compilación y cada llamada.
 
+    La «mejor» tasa es la **menor** de las que acaban a menos de un 1 % (relativo) de la pérdida
+    final más baja: si varias tasas empatan (una red que no aprende acaba en la pérdida del azar
+    con todas), la elección no depende del redondeo.
+
     Args:
         learning_rates: secuencia de tasas > 0.
         **options: como en :func:`train`.
@@ -306,7 +320,11 @@ def train_lr_grid(
                           dict(optimizer=_SGD, **kwargs), n_blocks, None)
     final_loss = records[0][:, -1]
     final_loss = np.where(np.isfinite(final_loss), final_loss, np.nan)
-    best = int(np.nanargmin(final_loss)) if np.isfinite(final_loss).any() else 0
+    best = 0
+    if np.isfinite(final_loss).any():
+        lowest = np.nanmin(final_loss)
+        near = np.flatnonzero(final_loss <= lowest + 0.01 * abs(lowest))
+        best = int(near[np.argmin(np.asarray(rates)[near])])
     history = _history(tuple(r[best] for r in records), jax.tree.map(lambda a: a[best], final),
                        kwargs["record_every"])
     return GridResult(np.asarray(rates), final_loss, rates[best], history)

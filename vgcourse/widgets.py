@@ -146,7 +146,8 @@ class ExplorerWidget:
             )
         elif self.view == "activacion":
             kwargs["activation_curve"] = _curve(s["activation"])
-        plot_explorer(result, title=title, fig=self._fig, **kwargs)
+        plot_explorer(result, title=title, fig=self._fig, stream=bool(s.get("residual")),
+                      **kwargs)
         buf = io.BytesIO()
         self._fig.savefig(buf, format="png", dpi=self.dpi)
         self.image.value = buf.getvalue()
@@ -171,8 +172,9 @@ class ExplorerWidget:
                 return "sin medida (underflow)"
             return f"{v[0] / v[-1]:.3g}"
 
+        layer_grad = "‖∂L/∂h‖ (tronco)" if s.get("residual") else "‖∂L/∂Z‖"
         parts = [
-            f"‖∂L/∂Z‖ capa 1 / capa {s['depth']}: <b>{ratio(z)}</b>",
+            f"{layer_grad} capa 1 / capa {s['depth']}: <b>{ratio(z)}</b>",
             f"‖∂L/∂W‖ capa 1 / capa {s['depth']}: <b>{ratio(wn)}</b>",
             f"unidades saturadas en la capa {s['depth']}: <b>{100 * result.saturated_fraction[-1]:.1f} %</b>",
         ]
