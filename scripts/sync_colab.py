@@ -37,8 +37,14 @@ def chapter_paths() -> list[Path]:
     import yaml  # noqa: PLC0415
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    return [ROOT / f"{f}.ipynb" for f in files if f.startswith("chapters/")]
+
+    def files(entries):  # cada capítulo y, detrás, sus páginas (``sections``)
+        for entry in entries:
+            yield entry["file"]
+            yield from files(entry.get("sections", []))
+
+    return [ROOT / f"{f}.ipynb" for part in toc["parts"] for f in files(part["chapters"])
+            if f.startswith("chapters/")]
 
 
 def sync() -> list[Path]:

@@ -44,6 +44,17 @@ sync_colab = import_from("scripts", "sync_colab")
 CHAPTERS = [str(p.relative_to(ROOT).with_suffix("")) for p in sync_colab.chapter_paths()]
 
 
+def _chapter_groups() -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for name in CHAPTERS:
+        groups.setdefault(name.split("/")[-1][:2], []).append(name)
+    return groups
+
+
+#: los cuadernos de cada capítulo, por su número (``"04"``: la presentación y sus páginas)
+CHAPTER_GROUPS = _chapter_groups()
+
+
 def load_notebook(name: str) -> nbformat.NotebookNode:
     """El cuaderno ``name`` (p. ej. ``"chapters/01_problema"``), como lo guarda el repositorio."""
     return nbformat.read(ROOT / f"{name}.ipynb", as_version=4)

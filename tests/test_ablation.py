@@ -1,6 +1,7 @@
 """La red de partida de los capítulos 4 y 5 y sus variantes, como datos."""
 
 import jax
+import pytest
 import numpy as np
 
 import vgcourse as vg
@@ -27,3 +28,47 @@ def test_variants_change_one_or_two_factors_and_use_a_rate_of_the_grid():
         assert 1 <= changed <= 2 or key == "base", key
         assert set(v.options()) == {"activation", "residual", "batchnorm"}
     assert list(vg.RATES) == sorted(vg.RATES)
+
+
+def test_train_variant_is_train_with_the_variant_and_its_rate():
+    data = vg.load_digits(seed=0)
+    v = vg.VARIANTS["relu_he"]
+    got = vg.train_variant("relu_he", data, steps=5, record_every=5)
+    ref = vg.train(vg.baseline_params("he_normal"), data.x_train, data.y_train, steps=5,
+                   record_every=5, learning_rate=v.learning_rate, x_test=data.x_test,
+                   y_test=data.y_test, **v.options())
+    np.testing.assert_array_equal(got.loss, ref.loss)
+    # otra arquitectura, otra tasa y otra semilla
+    leaky = vg.train_variant("relu_he", data, steps=5, record_every=5, activation="leaky_relu",
+                             learning_rate=0.3, seed=1)
+    ref = vg.train(vg.baseline_params("he_normal", seed=1), data.x_train, data.y_train, steps=5,
+                   record_every=5, learning_rate=0.3, x_test=data.x_test, y_test=data.y_test,
+                   activation="leaky_relu")
+    np.testing.assert_array_equal(leaky.loss, ref.loss)
+
+
+def test_initial_gradients_accept_depth_init_and_architecture_changes():
+    data = vg.load_digits(seed=0)
+    g = vg.initial_gradients("relu_he", data, depth=30, residual=True, residual_scale=0.1)
+    ref = vg.layer_gradients(vg.baseline_params("he_normal", depth=30), data.x_train,
+                             data.y_train, loss="cross_entropy", activation="relu",
+                             residual=True, residual_scale=0.1)
+    np.testing.assert_array_equal(np.asarray(g.preact_norm), np.asarray(ref.preact_norm))
+    assert np.asarray(g.preact_norm).shape == (30,)
+
+
+def test_bad_variant_options_name_the_valid_ones():
+    data = vg.load_digits(seed=0)
+    with pytest.raises(TypeError, match="Las opciones válidas son: activation"):
+        vg.train_variant("base", data, learning_rte=0.1)
+    with pytest.raises(TypeError, match="no acepta 'learning_rate'"):
+        vg.initial_gradients("base", data, learning_rate=0.1)
+    with pytest.raises(ValueError, match="relu_he"):
+        vg.initial_gradients("relu+he", data)
+
+
+def test_search_learning_rate_is_the_grid_over_the_rates():
+    data = vg.load_digits(seed=0)
+    run = vg.search_learning_rate("base", data, rates=(0.01, 0.1), steps=4, record_every=2)
+    np.testing.assert_array_equal(run.learning_rates, [0.01, 0.1])
+    assert run.history.step[-1] == 4

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from helpers import CHAPTERS, CONFIG, ROOT, code_cells, load_notebook, sync_colab
+from helpers import CHAPTER_GROUPS, CHAPTERS, CONFIG, ROOT, code_cells, load_notebook, sync_colab
 
 VERSION = sync_colab.package_version()
 REPO_URL = sync_colab.repository_url()
@@ -31,7 +31,8 @@ def test_every_chapter_notebook_is_in_the_toc():
 def test_skeleton(name):
     nb = load(name)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert re.match(r"# \d+\. \S", nb.cells[0].source), "la primera celda es el título numerado"
+    # «# 4. Soluciones comunes»; las páginas de un capítulo repartido, «# 4.1 La activación ReLU»
+    assert re.match(r"# \d+(\.|\.\d+) \S", nb.cells[0].source), "la primera celda es el título numerado"
     positions = []
     for heading in ("## Objetivos", "## Requisitos previos", "## Resumen", "## ¿Qué sigue?", "## Referencias"):
         assert heading in text, f"falta la sección «{heading}»"
@@ -119,16 +120,18 @@ def test_each_widget_follows_a_static_figure_and_is_not_compared(name):
     for i in widget_cells:
         assert "nbval-ignore-output" in cells[i].metadata.get("tags", [])
         before = cells[i - 1] if cells[i - 1].get("outputs") else cells[i - 2]
-        assert "plot_explorer(" in before.source and "figure" in before.metadata.get("mystnb", {})
+        # la figura fija la dibuja el mismo código que el primer fotograma del widget
+        assert "explorer_figure(" in before.source and "figure" in before.metadata.get("mystnb", {})
 
 
-@pytest.mark.parametrize("name", CHAPTERS)
-def test_each_chapter_has_a_kernel_free_player(name):
+@pytest.mark.parametrize("chapter", sorted(CHAPTER_GROUPS))
+def test_each_chapter_has_a_kernel_free_player(chapter):
     """Interactividad en el libro sin núcleo: al menos un reproductor (vgcourse.animation)
-    por capítulo, completo (todos sus fotogramas), sin identificadores aleatorios y con nbval
-    comparando su resumen de texto (los fotogramas, como las demás imágenes, no se comparan)."""
+    por capítulo (el 4 reparte el suyo en varias páginas), completo (todos sus fotogramas), sin
+    identificadores aleatorios y con nbval comparando su resumen de texto (los fotogramas, como
+    las demás imágenes, no se comparan)."""
     players = []
-    for cell in code_cells(load(name)):
+    for cell in (c for name in CHAPTER_GROUPS[chapter] for c in code_cells(load(name))):
         for out in cell.get("outputs", []):
             html = out.get("data", {}).get("text/html", "")
             if 'class="animation"' in html:
@@ -171,3 +174,57 @@ def test_no_printed_or_glued_number_is_nan_or_infinite(name):
                                              if k.endswith("text/plain")]
             for text in texts:
                 assert not re.search(r"\b(nan|inf)\b", text), (cell.source[:60], text[:200])
+
+
+#: etiquetas que esconden el código de una celda en el libro (el código sigue en el cuaderno)
+HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
+#: líneas de la celda de código visible más larga que se admite (como norma, 15)
+MAX_VISIBLE_CODE_LINES = 20
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_visible_code_is_teaching_code(name):
+    """Lo que el estudiante ve es lo que escribiría para reproducir el resultado: ni glue, ni
+    textos alternativos armados en código, ni menciones de nbval, en celdas cortas; lo demás va
+    en celdas ocultas (que siguen ejecutándose en Colab y en las pruebas)."""
+    lengths = []
+    for cell in code_cells(load(name)):
+        if HIDDEN & set(cell.metadata.get("tags", [])):
+            continue
+        source = cell.source
+        assert not re.search(r"\bglue\(|\balt\s*=|nbval", source), source[:200]
+        lines = [ln for ln in source.splitlines() if ln.strip()]
+        lengths.append(len(lines))
+        assert len(lines) <= MAX_VISIBLE_CODE_LINES, f"celda de {len(lines)} líneas: {source[:80]}"
+    # como norma, 15 líneas: solo alguna celda se pasa
+    assert sum(n > 15 for n in lengths) <= 2, sorted(lengths)[-5:]
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_figures_are_drawn_for_the_page(name):
+    """Cada figura se dibuja al ancho de la columna del libro (6.7 pulgadas a 100 ppp = 670 px),
+    no a 1000-1500 px que el navegador encoge hasta hacer ilegibles sus rótulos."""
+    import base64
+    import struct
+
+    for cell in code_cells(load(name)):
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                width = struct.unpack(">I", base64.b64decode(png)[16:20])[0]
+                assert width <= 700, f"figura de {width} px: {cell.source[:80]}"
+
+
+def test_the_syllabus_on_the_landing_page_matches_every_page():
+    """El programa de la portada da, para cada página, el mismo tiempo que la propia página, y
+    su total es la suma: el profesor planifica con cifras que no se contradicen."""
+    intro = (ROOT / "intro.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d) \| \{doc\}`(chapters/[\w]+)` \| [^|]+ \| (\d+) min \|$", intro, re.M)
+    assert [r[1] for r in rows] == CHAPTERS, "una fila por página, en el orden del índice"
+    for _, name, minutes in rows:
+        text = "\n".join(c.source for c in load(name).cells if c.cell_type == "markdown")
+        estimate = re.search(r"\*\*Tiempo estimado:\*\* (\d+) minutos", text)[1]
+        assert estimate == minutes, f"{name}: {estimate} min en la página, {minutes} en la portada"
+    total = sum(int(r[2]) for r in rows)
+    assert f"**{total} min**" in intro
+    assert f"unas **{round(total / 60)} horas**" in intro

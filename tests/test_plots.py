@@ -69,6 +69,12 @@ def test_plot_spectrum_and_training_draw_what_they_are_given():
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 2 and ax.get_yscale() == "log"
     assert ax.get_lines()[1].get_ydata()[0] == np.log(10)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert {"0.5", "1", "2"} <= set(labels), labels  # rótulos legibles, no solo 10⁰
+    # una pérdida que apenas cambia (una red que no aprende): escala lineal, con rótulos
+    flat = plots.plot_training({"x": ([0, 10, 20], [2.36, 2.31, 2.303])}, chance=np.log(10))
+    assert flat.axes[0].get_yscale() == "linear"
     assert "azar" in ax.get_legend().get_texts()[1].get_text()
     plt.close(fig)
     fig = plots.plot_saturation({"m": [0.0, 0.5]}, ylabel="Unidades muertas (%)")
@@ -106,4 +112,18 @@ def test_phase_diagram_draws_theory_critical_line_and_measured_points():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["línea crítica $\\chi_1 = 1$", "medido, $\\chi_1 < 1$", "medido, $\\chi_1 > 1$"]
     assert ax.get_xlabel().startswith("$\\sigma_w^2$")
+    plt.close(fig)
+
+
+def test_plot_block_factors_draws_measured_and_theory_from_block_2():
+    theory = vg.residual_theory("relu", sigma_w2=2.0, alpha=1.0, depth=12).backward
+    measured = np.full(11, 2.1)
+    fig = plots.plot_block_factors({"medido": measured}, {"teoría": theory}, title="α = 1")
+    ax = fig.axes[0]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert set(lines) == {"medido", "teoría"}
+    np.testing.assert_array_equal(lines["medido"].get_xdata(), np.arange(2, 13))
+    np.testing.assert_allclose(lines["teoría"].get_ydata(), theory)
+    assert lines["teoría"].get_linestyle() == "--" and "h_{l-1}" in ax.get_ylabel()
+    assert fig.get_figwidth() == plots.BOOK_WIDTH
     plt.close(fig)

@@ -9,6 +9,7 @@ salga de la máquina bloqueada, y se salta si ese Chromium no está instalado.
 from __future__ import annotations
 
 import functools
+import html.parser as html_parser
 import http.server
 import re
 import shutil
@@ -29,6 +30,13 @@ def pages() -> list[Path]:
     skip = {"search.html", "genindex.html"}
     return sorted(p for p in SITE.rglob("*.html")
                   if p.name not in skip and "_static" not in p.parts and "_sources" not in p.parts)
+
+
+def chapter_of(page: str) -> str:
+    """``"chapters/04"`` para ``chapters/04_2_inicializacion.html``: el capítulo 4 reparte su
+    contenido en varias páginas."""
+    m = re.match(r"(chapters/\d+)", page)
+    return m[1] if m else page
 
 
 needs_site = pytest.mark.skipif(not SITE.exists(), reason="el libro no está construido")
@@ -258,6 +266,11 @@ def test_local_extensions_rewrite_only_what_they_should():
                    "<p>a Repository b</p>")  # solo etiquetas completas, no texto corrido
     assert markup_fixes.fix('<div class="citation" role="doc-biblioentry">') == (
         '<div class="citation" role="listitem">')
+    toggle = ('<a class="reference internal" href="a.html">4. Soluciones</a><details open="open">'
+              '<summary><span class="toctree-toggle" role="presentation"></span></summary>')
+    named = markup_fixes.fix(toggle)
+    assert '<summary aria-label="Mostrar u ocultar las secciones de «4. Soluciones»">' in named
+    assert markup_fixes.fix(named) == named
 
 
 @needs_site
@@ -317,8 +330,20 @@ def test_kernel_free_players_respond(browser_base, page):
     tab.goto(base + page, wait_until="load")
     n = exercise_players(tab)
     tab.close()
-    if page.startswith("chapters/"):
-        assert n >= 1, f"{page}: ningún reproductor sin núcleo"
+    html = (SITE / page).read_text(encoding="utf-8")
+    assert n == html.count('<div class="animation">'), f"{page}: reproductores sin probar"
+
+
+@needs_site
+def test_every_chapter_has_a_kernel_free_player():
+    """Cada capítulo (el 4 reparte el suyo en varias páginas) tiene al menos un reproductor."""
+    per_chapter: dict[str, int] = {}
+    for page in pages():
+        name = str(page.relative_to(SITE))
+        if name.startswith("chapters/"):
+            count = page.read_text(encoding="utf-8").count('<div class="animation">')
+            per_chapter[chapter_of(name)] = per_chapter.get(chapter_of(name), 0) + count
+    assert len(per_chapter) >= 6 and all(per_chapter.values()), per_chapter
 
 
 @needs_site
@@ -327,11 +352,200 @@ def test_solutions_are_folded_in_every_chapter():
     «Mostrar la solución del ejercicio N», y dentro está la comprobación que las valida."""
     chapters = [p for p in pages() if p.parent.name == "chapters"]
     assert len(chapters) >= 6
+    per_chapter: dict[str, int] = {}
     for page in chapters:
         html = page.read_text(encoding="utf-8")
         folded = re.findall(r'<details class="admonition hide[^"]*">(.*?)</details>', html, re.S)
-        solutions = [f for f in folded if "Mostrar la solución del ejercicio" in f]
-        assert len(solutions) >= 2, page.name
+        solutions = [f for f in folded if "la solución del ejercicio" in f]
+        # el razonamiento de cada solución, plegado y antes de su cálculo
+        reasoning = re.findall(r'<details class="solucion">\s*<summary>Solución del ejercicio (\d+)'
+                               r'</summary>(.*?)</details>', html, re.S)
+        assert len(reasoning) == len(solutions), page.name
+        for number, text in reasoning:
+            words = re.sub(r"<[^>]+>", " ", text).split()
+            assert len(words) >= 15, f"{page.name}: razonamiento del ejercicio {number} vacío"
+            assert html.index(f"Solución del ejercicio {number}</summary>") < html.index(
+                f"solución del ejercicio {number}"), page.name
         for block in solutions:
             assert "vg</span><span class=\"o\">.</span><span class=\"n\">check" in block
             assert "✔ Correcto" in block, page.name
+        key = chapter_of(str(page.relative_to(SITE)))
+        per_chapter[key] = per_chapter.get(key, 0) + len(solutions)
+    assert all(n >= 2 for n in per_chapter.values()), per_chapter
+
+
+# ---------------------------------------------------------------------------------------
+# La página que lee un estudiante: prosa, números, tablas y figuras
+# ---------------------------------------------------------------------------------------
+class _Prose(html_parser.HTMLParser):
+    """Texto corrido del artículo (párrafos, listas, tablas, leyendas de figura), sin código,
+    salidas de celdas, fórmulas ni scripts; por bloques (``<p>``, ``<li>``, ``<td>``...), con el
+    HTML de cada bloque para buscar sus enlaces."""
+
+    SKIP = {"pre", "code", "script", "style", "math", "svg", "kbd", "samp"}
+    # «external»: el texto de un enlace externo es un nombre o un identificador (un DOI como
+    # 10.1007/978-3-319-46493-0_38), no prosa
+    SKIP_CLASSES = {"math", "cell_output", "output", "highlight", "toctree-wrapper", "external",
+                    "bd-sidebar-primary", "bd-sidebar-secondary", "bd-header", "prev-next-area",
+                    "footer", "bd-footer", "header-article", "bd-search"}
+    BLOCKS = {"p", "li", "td", "th", "figcaption", "dt", "dd", "h1", "h2", "h3", "caption"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []
+        self.blocks: list[tuple[str, str]] = []  # (texto, html)
+        self._text: list[str] = []
+        self._html: list[str] = []
+        self._depth = 0
+
+    def _skipping(self) -> bool:
+        return any(skip for _, skip in self.stack)
+
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        skip = tag in self.SKIP or bool(classes & self.SKIP_CLASSES)
+        if tag in ("br", "img", "hr", "input", "meta", "link"):
+            if self._depth:
+                self._html.append(self.get_starttag_text() or "")
+            return
+        self.stack.append((tag, skip))
+        if tag in self.BLOCKS and not self._skipping():
+            if self._depth == 0:
+                self._text, self._html = [], []
+            self._depth += 1
+        if self._depth:
+            self._html.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            top, _ = self.stack.pop()
+            if self._depth:
+                self._html.append(f"</{top}>")
+            if top in self.BLOCKS and self._depth and not self._skipping():
+                self._depth -= 1
+                if self._depth == 0:
+                    self.blocks.append((" ".join("".join(self._text).split()),
+                                        "".join(self._html)))
+            if top == tag:
+                break
+
+    def handle_data(self, data):
+        if self._depth and not self._skipping():
+            self._text.append(data)
+        if self._depth:
+            self._html.append(data)
+
+
+def prose_blocks(page: Path) -> list[tuple[str, str]]:
+    html = page.read_text(encoding="utf-8")
+    main = re.search(r'<article class="bd-article"[^>]*>(.*)</article>', html, re.S)
+    parser = _Prose()
+    parser.feed(main[1] if main else html)
+    return parser.blocks
+
+
+E_NOTATION = re.compile(r"(?<![\w.])\d+(?:\.\d+)?e[+-]?\d+\b")
+UNSEEN_SOURCE = re.compile(r"documento de partida|lo que dice el documento|explicación (?:clásica|"
+                           r"habitual)|descripción habitual|tabla clásica|más allá del documento",
+                           re.I)
+
+
+def test_prose_blocks_skip_code_math_and_outputs():
+    page = ROOT / "_build" / "_prose_test.html"
+    page.parent.mkdir(exist_ok=True)
+    page.write_text('<article class="bd-article"><p>Uno <code>a_b</code> <span class="math">'
+                    'x_1</span> dos</p><div class="cell_output"><p>1e-5</p></div>'
+                    '<ul><li>tres <a href="x.html">y</a></li></ul></article>', encoding="utf-8")
+    blocks = prose_blocks(page)
+    page.unlink()
+    assert [b[0] for b in blocks] == ["Uno dos", "tres y"]
+    assert 'href="x.html"' in blocks[1][1]
+
+
+@needs_site
+def test_prose_writes_numbers_and_symbols_as_a_book_does():
+    """En el texto corrido: potencias de diez como ×10ⁿ (nunca 1.4e-31), ningún guion bajo
+    fuera de las fórmulas y del código (σ_w², fan_in) y ninguna referencia a un documento que el
+    lector no ve; cada mención de la nota original enlaza con su apéndice."""
+    checked = 0
+    for page in pages():
+        name = str(page.relative_to(SITE))
+        for text, html in prose_blocks(page):
+            checked += 1
+            assert not E_NOTATION.search(text), f"{name}: {E_NOTATION.search(text)[0]!r} en «{text[:120]}»"
+            assert "_" not in text, f"{name}: guion bajo en «{text[:160]}»"
+            assert not UNSEEN_SOURCE.search(text), f"{name}: «{UNSEEN_SOURCE.search(text)[0]}»"
+            if re.search(r"\bnota original\b", text, re.I) and "nota_original" not in name:
+                assert "nota_original.html" in html, f"{name}: «nota original» sin enlace: {text[:120]}"
+    assert checked > 500
+
+
+NUMERIC_CELL = re.compile(r"^[-−+]?(?:\d[\d ]*(?:\.\d+)?|\.\d+)(?: × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?(?: ?%)?$")
+
+
+@needs_site
+def test_numeric_table_cells_are_marked_for_right_alignment():
+    cell_re = re.compile(r"<td\b([^>]*)>(.*?)</td>", re.S)
+    numeric = 0
+    for page in pages():
+        for attrs, inner in cell_re.findall(page.read_text(encoding="utf-8")):
+            text = " ".join(re.sub(r"<[^>]+>", "", inner).split())
+            if NUMERIC_CELL.match(text):
+                numeric += 1
+                assert re.search(r'class="[^"]*\bnum\b', attrs), f"{page.name}: «{text}» sin clase num"
+    assert numeric >= 20
+
+
+#: líneas de la celda de código visible más larga que se admite en una página
+MAX_VISIBLE_CODE_LINES = 20
+
+LAYOUT_JS = """() => {
+  const main = document.querySelector('article.bd-article');
+  const visibleCode = Array.from(main.querySelectorAll('div.cell_input'))
+    .filter(c => !c.closest('details'))
+    .map(c => c.innerText);
+  const numericCells = Array.from(main.querySelectorAll('td.num'))
+    .map(td => getComputedStyle(td).textAlign);
+  const images = Array.from(main.querySelectorAll('img'))
+    .filter(i => i.getAttribute('src').includes('_images/'))
+    .map(i => [i.naturalWidth, i.getBoundingClientRect().width, i.getAttribute('src')]);
+  // lo que se sale por la derecha de la ventana: reproductores (imagen, deslizador, botones) y
+  // salidas de texto (un <pre> que obliga a desplazarse dentro de su caja)
+  const cut = Array.from(main.querySelectorAll(
+      'div.animation img, div.animation input, div.animation button'))
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .map(e => e.outerHTML.slice(0, 80));
+  const clipped = Array.from(main.querySelectorAll('div.cell_output pre'))
+    .filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => p.innerText.slice(0, 80));
+  return {scroll: document.documentElement.scrollWidth, width: window.innerWidth,
+          visibleCode, numericCells, images, cut, clipped};
+}"""
+
+
+@pytest.mark.parametrize("page", [str(p.relative_to(SITE)) for p in pages()] or ["(sin sitio)"])
+def test_page_reads_well_on_a_laptop_and_on_a_phone(browser_base, page):
+    """A 1280 px: el código visible es código para aprender (nada de glue, textos alternativos ni
+    nbval; celdas cortas), los números de las tablas van a la derecha y cada figura se dibuja
+    como mucho a 1.5 veces el ancho con que se muestra (así sus rótulos se leen). A 390 px (un
+    teléfono): la página no se desplaza de lado, ningún reproductor pierde su figura ni sus
+    botones por la derecha y ninguna salida de texto esconde su final."""
+    browser, base = browser_base
+    for width, height in ((1280, 900), (390, 844)):
+        tab = browser.new_page(viewport={"width": width, "height": height})
+        tab.goto(base + page, wait_until="load")
+        tab.wait_for_timeout(800)
+        info = tab.evaluate(LAYOUT_JS)
+        tab.close()
+        if width == 390:
+            assert info["scroll"] <= info["width"] + 1, f"{page}: desplazamiento lateral a 390 px"
+            assert info["cut"] == [], f"{page}: reproductor cortado a 390 px: {info['cut']}"
+            assert info["clipped"] == [], f"{page}: salida cortada a 390 px: {info['clipped']}"
+            continue
+        for code in info["visibleCode"]:
+            assert not re.search(r"\bglue\(|\balt\s*=|nbval", code), code[:200]
+            lines = [ln for ln in code.splitlines() if ln.strip()]
+            assert len(lines) <= MAX_VISIBLE_CODE_LINES, f"{page}: celda de {len(lines)} líneas"
+        assert all(align == "right" for align in info["numericCells"]), info["numericCells"]
+        for natural, shown, src in info["images"]:
+            assert natural <= 1.5 * shown, f"{page}: {src} dibujada a {natural} px, vista a {shown:.0f}"

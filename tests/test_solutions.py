@@ -27,7 +27,7 @@ import pytest
 
 import vgcourse as vg
 from vgcourse.exercises import EXERCISES
-from helpers import CHAPTERS, ROOT, code_cells
+from helpers import CHAPTER_GROUPS, CHAPTERS, ROOT, code_cells
 
 EXERCISE_RE = re.compile(r'^respuesta = None\b.*\nvg\.check\("(\w+)", respuesta\)$', re.S)
 SOLUTION_RE = re.compile(r'\nvg\.check\("(\w+)", solucion\)$')
@@ -57,10 +57,10 @@ def solutions() -> list[tuple[str, int, str]]:
     ]
 
 
-@pytest.mark.parametrize("name", CHAPTERS)
-def test_every_chapter_has_exercises_with_hidden_solutions(name):
-    found = exercises(load(name))
-    assert len(found) >= 2, "cada capítulo termina con al menos dos ejercicios comprobados"
+@pytest.mark.parametrize("chapter", sorted(CHAPTER_GROUPS))
+def test_every_chapter_has_exercises_with_hidden_solutions(chapter):
+    found = [f for name in CHAPTER_GROUPS[chapter] for f in exercises(load(name))]
+    assert len(found) >= 2, "cada capítulo tiene al menos dos ejercicios comprobados"
     for exercise, cell, solution in found:
         assert exercise in EXERCISES, exercise
         assert solution is not None, f"{exercise}: falta la celda de la solución"
@@ -107,3 +107,22 @@ def test_solution_passes_its_check(setup_namespaces, chapter, index, source):
     ex = EXERCISES[exercise]
     if ex.accept is None:  # una respuesta que es un valor: el de la referencia
         assert float(ns["solucion"]) == pytest.approx(float(ex.reference()), rel=1e-9)
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_each_solution_explains_its_reasoning_before_the_code(name):
+    """Antes del cálculo de cada solución, un párrafo plegado (un ``<details>``, que también se
+    pliega en Colab) con el razonamiento; el cálculo deja de explicar en comentarios."""
+    cells = load(name).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code" or "solution" not in cell.metadata.get("tags", []):
+            continue
+        before = cells[i - 1]
+        assert before.cell_type == "markdown", cell.source[:80]
+        m = re.fullmatch(r'<details class="solucion">\n<summary>Solución del ejercicio (\d+)</summary>'
+                         r"\n\n(.+)\n\n</details>", before.source, re.S)
+        assert m, before.source[:120]
+        assert len(m[2].split()) >= 15, f"razonamiento demasiado corto: {m[2]!r}"
+        assert f"ejercicio {m[1]}" in cell.metadata["mystnb"]["code_prompt_show"]
+        comments = [ln for ln in cell.source.splitlines()[1:] if ln.lstrip().startswith("#")]
+        assert len(comments) <= 3, "el razonamiento va en el párrafo, no en comentarios"

@@ -7,6 +7,7 @@ pytest.importorskip("ipywidgets")
 
 from helpers import count_compilations  # noqa: E402
 from vgcourse.explorer import GradientExplorer  # noqa: E402
+from vgcourse.report import power_of_ten  # noqa: E402
 from vgcourse.widgets import ExplorerWidget, gradient_explorer  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -39,7 +40,8 @@ def test_summary_reports_the_current_numbers(explorer):
     ui = gradient_explorer(explorer, view="teoria", activation="sigmoid", depth=10, width=16,
                            init="xavier_normal")
     r = explorer(activation="sigmoid", depth=10, width=16, init="xavier_normal")
-    assert f"{r.preact_norm[0] / r.preact_norm[-1]:.3g}" in ui.summary.value
+    ratio = f"{r.preact_norm[0] / r.preact_norm[-1]:.3g}"  # 2.9e-06, escrito 2.9 × 10⁻⁶
+    assert "e-" in ratio and power_of_ten(ratio) in ui.summary.value
     assert "½·ln χ₁ = <b>-1.44" in ui.summary.value
     ui.controls["activation"].value = "selu"
     ui.controls["init"].value = "he_normal"

@@ -16,7 +16,7 @@ Ejemplo::
 """
 
 # Regla de visibilidad (la comprueba tests/test_layering.py):
-# - los módulos de cálculo (estos trece) no importan matplotlib ni ipywidgets, y su
+# - los módulos de cálculo (estos quince) no importan matplotlib ni ipywidgets, y su
 #   ``__all__`` es exactamente lo que el paquete reexporta aquí;
 # - los de presentación (plots, animation, widgets) se importan aparte, como
 #   ``vgcourse.plots``, para que importar el paquete no cargue matplotlib;
@@ -30,6 +30,9 @@ from vgcourse.ablation import (
     VARIANTS,
     Variant,
     baseline_params,
+    initial_gradients,
+    search_learning_rate,
+    train_variant,
 )
 from vgcourse.activations import (
     ACTIVATIONS,
@@ -94,9 +97,23 @@ from vgcourse.precision import (
     float64,
     x64_enabled,
 )
+from vgcourse.recurrent import (
+    CELLS,
+    RecurrentStates,
+    TimeGradients,
+    adding_problem,
+    init_recurrent,
+    recurrent_forward,
+    recurrent_loss,
+    time_gradients,
+)
 from vgcourse.report import (
     glue,
     html_table,
+    is_numeric_text,
+    math_table,
+    mean_field_table,
+    power_of_ten,
 )
 from vgcourse.sweeps import (
     SweepResult,
@@ -131,6 +148,7 @@ __all__ = [
     "ACTIVATIONS",
     "Activation",
     "BASELINE",
+    "CELLS",
     "Dataset",
     "EXERCISES",
     "EXPLORER_ACTIVATIONS",
@@ -147,15 +165,18 @@ __all__ = [
     "NetworkOptions",
     "Params",
     "RATES",
+    "RecurrentStates",
     "ResidualTheory",
     "STEPS",
     "SweepResult",
+    "TimeGradients",
     "Tolerance",
     "TrainingHistory",
     "TrainingOptions",
     "VARIANTS",
     "Variant",
     "activation_curves",
+    "adding_problem",
     "baseline_params",
     "batchnorm_chi1",
     "chain_forward",
@@ -179,25 +200,36 @@ __all__ = [
     "hidden_states",
     "html_table",
     "init_mlp",
+    "init_recurrent",
     "init_weight",
+    "initial_gradients",
+    "is_numeric_text",
     "jacobian_spectrum",
     "layer_gradients",
     "layer_slope",
     "layer_statistics",
     "layers_from_params",
     "load_digits",
+    "math_table",
+    "mean_field_table",
     "params_from_layers",
     "parse_answer",
     "phase_diagram",
+    "power_of_ten",
     "problem",
     "q_sequence",
     "random_batch",
+    "recurrent_forward",
+    "recurrent_loss",
     "residual_theory",
     "saturated_mask",
     "saturation_bounds",
+    "search_learning_rate",
     "sigma_w2",
+    "time_gradients",
     "train",
     "train_lr_grid",
+    "train_variant",
     "variance_map",
     "weight_gradient_coherence",
     "x64_enabled",

@@ -40,9 +40,17 @@ def power_of_ten(value: float, _pos=None) -> str:
     return "10" + str(int(round(exponent))).translate(_SUPERSCRIPT)
 
 
-def new_axes(ax: Axes | None, figsize=(7, 4)) -> tuple[Figure, Axes]:
+#: ancho de las figuras en pulgadas: a 100 puntos por pulgada, 670 píxeles, el ancho con que
+#: el libro muestra una figura en su columna (672 px en una pantalla de 1280 px). Dibujadas a
+#: ese ancho, un rótulo de 10 puntos se ve a unos 14 píxeles, como el texto.
+BOOK_WIDTH = 6.7
+BOOK_DPI = 100
+
+
+def new_axes(ax: Axes | None, height: float = 3.8) -> tuple[Figure, Axes]:
+    """Los ejes ``ax`` o, si es ``None``, una figura nueva del ancho del libro."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        fig, ax = plt.subplots(figsize=(BOOK_WIDTH, height), dpi=BOOK_DPI, layout="constrained")
         return fig, ax
     return ax.figure, ax
 

@@ -23,12 +23,25 @@ from dataclasses import dataclass
 
 import jax
 
-from vgcourse._core import Params
+from vgcourse._core import LayerGradients, Params
 from vgcourse._validation import check_choice
+from vgcourse.datasets import Dataset
+from vgcourse.gradients import layer_gradients
 from vgcourse.initializers import INITIALIZERS
 from vgcourse.networks import init_mlp
+from vgcourse.training import GridResult, TrainingHistory, train, train_lr_grid
 
-__all__ = ["BASELINE", "RATES", "STEPS", "VARIANTS", "Variant", "baseline_params"]
+__all__ = [
+    "BASELINE",
+    "RATES",
+    "STEPS",
+    "VARIANTS",
+    "Variant",
+    "baseline_params",
+    "initial_gradients",
+    "search_learning_rate",
+    "train_variant",
+]
 
 #: la red de partida: profundidad, anchura, entradas (píxeles de 8×8), clases y semilla
 BASELINE = {"depth": 20, "width": 64, "n_in": 64, "n_out": 10, "seed": 0}
@@ -82,3 +95,84 @@ def baseline_params(init: str = "standard", *, depth: int | None = None,
         depth=b["depth"] if depth is None else depth, width=b["width"], n_in=b["n_in"],
         n_out=b["n_out"], init=init, gain=gain,
     )
+
+
+def _variant(variant: str | Variant) -> Variant:
+    if isinstance(variant, Variant):
+        return variant
+    return VARIANTS[check_choice("variant", variant, VARIANTS)]
+
+
+_ARCHITECTURE = ("activation", "residual", "residual_scale", "batchnorm")
+_HOW = ("learning_rate", "optimizer", "progress")
+
+
+def _split(v: Variant, overrides: dict, allowed: tuple[str, ...], where: str) -> tuple[dict, dict]:
+    """Separa ``overrides`` en arquitectura (sobre ``v.options()``) y el resto, con un error en
+    español si alguna clave no vale."""
+    unknown = sorted(set(overrides) - set(_ARCHITECTURE) - set(allowed))
+    if unknown:
+        valid = ", ".join((*_ARCHITECTURE, *allowed))
+        raise TypeError(f"{where} no acepta {', '.join(map(repr, unknown))}. "
+                        f"Las opciones válidas son: {valid}.")
+    arch = {**v.options(), **{k: overrides[k] for k in _ARCHITECTURE if k in overrides}}
+    rest = {k: overrides[k] for k in allowed if k in overrides}
+    return arch, rest
+
+
+def train_variant(variant: str | Variant, data: Dataset, *, steps: int = STEPS,
+                  record_every: int = 10, seed: int | None = None, **overrides) -> TrainingHistory:
+    """Entrena una variante de la red de partida con los dígitos ``data``.
+
+    Por defecto, descenso de gradiente con la tasa que le eligió la búsqueda
+    (``Variant.learning_rate``) durante :data:`STEPS` pasos, con los pesos de la clave
+    ``jax.random.key(0)``.
+
+    Args:
+        variant: el nombre de una variante de :data:`VARIANTS` o una :class:`Variant`.
+        data: los datos (:func:`vgcourse.load_digits`).
+        steps, record_every: pasos y pasos entre registros.
+        seed: otra semilla para los pesos iniciales.
+        **overrides: otra ``learning_rate`` u otro ``optimizer`` (y, como en
+            :func:`vgcourse.train`, ``progress``), o un cambio de arquitectura
+            (``activation``, ``residual``, ``residual_scale``, ``batchnorm``).
+    """
+    v = _variant(variant)
+    arch, how = _split(v, overrides, _HOW, "`train_variant`")
+    if "learning_rate" not in how and "optimizer" not in how:
+        how["learning_rate"] = v.learning_rate
+    return train(baseline_params(v.init, seed=seed), data.x_train, data.y_train, steps=steps,
+                 record_every=record_every, x_test=data.x_test, y_test=data.y_test,
+                 **how, **arch)
+
+
+def search_learning_rate(variant: str | Variant, data: Dataset, *,
+                         rates: tuple[float, ...] = RATES, steps: int = STEPS,
+                         record_every: int = 10) -> GridResult:
+    """La búsqueda de la tasa de una variante: :func:`vgcourse.train_lr_grid` con las tasas
+    ``rates`` y :data:`STEPS` pasos (la que da ``Variant.learning_rate``)."""
+    v = _variant(variant)
+    return train_lr_grid(baseline_params(v.init), data.x_train, data.y_train,
+                         learning_rates=rates, steps=steps, record_every=record_every,
+                         x_test=data.x_test,
+                         y_test=data.y_test, **v.options())
+
+
+def initial_gradients(variant: str | Variant, data: Dataset, *, depth: int | None = None,
+                      init: str | None = None, gain: float = 1.0,
+                      **architecture) -> LayerGradients:
+    """Los gradientes por capa de una variante al inicializar, con los dígitos de entrenamiento
+    y la entropía cruzada (en las redes residuales, los del tronco, ∂L/∂h_l).
+
+    Args:
+        variant: el nombre de una variante de :data:`VARIANTS` o una :class:`Variant`.
+        data: los datos (:func:`vgcourse.load_digits`).
+        depth: otra profundidad (los pesos de la capa l no dependen de ella).
+        init, gain: otra inicialización, o sus pesos multiplicados por ``gain``.
+        **architecture: un cambio de arquitectura (``activation``, ``residual``,
+            ``residual_scale``, ``batchnorm``).
+    """
+    v = _variant(variant)
+    arch, _ = _split(v, architecture, (), "`initial_gradients`")
+    params = baseline_params(v.init if init is None else init, depth=depth, gain=gain)
+    return layer_gradients(params, data.x_train, data.y_train, loss="cross_entropy", **arch)

@@ -36,7 +36,14 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 from PIL import Image
 
-from vgcourse._plotting import LAYER_LABEL, finish_axes, layer_line, positive_range
+from vgcourse._plotting import (
+    BOOK_DPI,
+    BOOK_WIDTH,
+    LAYER_LABEL,
+    finish_axes,
+    layer_line,
+    positive_range,
+)
 
 __all__ = ["Player", "layer_norms_player", "player"]
 
@@ -181,8 +188,8 @@ def layer_norms_player(
     alt: str,
     ylabel: str = r"$\|\partial L/\partial z_l\|$",
     theory: Sequence[Mapping[str, Sequence[float]]] | None = None,
-    figsize: tuple[float, float] = (7.6, 3.6),
-    dpi: int = 90,
+    figsize: tuple[float, float] = (BOOK_WIDTH, 3.6),
+    dpi: int = BOOK_DPI,
     interval_ms: int = 800,
 ) -> Player:
     """Reproductor de normas por capa: un fotograma por valor de un parámetro.

@@ -464,20 +464,22 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
 
 
 def _wrap(text: str) -> str:
-    """Líneas de 88 caracteres como mucho: la salida se lee sin desplazarse a la derecha."""
-    return "\n".join(textwrap.fill(line, 88) for line in text.split("\n"))
+    """Líneas de 76 caracteres como mucho: la salida cabe en la columna del libro sin
+    desplazarse a la derecha."""
+    return "\n".join(textwrap.fill(line, 76) for line in text.split("\n"))
 
 
 def check(exercise: str, answer: object) -> Feedback:
     """Comprueba ``answer`` para el ejercicio ``exercise`` (nombres en :data:`EXERCISES`).
 
     ``answer`` es un número o un texto con una expresión sencilla (``"1/4"``, ``"0,25"``,
-    ``"2**-10"``); ``None`` recuerda la pregunta.
+    ``"2**-10"``); con ``None`` recuerda qué hay que hacer (la pregunta está en el texto del
+    capítulo, encima de la celda). La pregunta completa está en ``EXERCISES[nombre].question``.
     """
     ex = EXERCISES[check_choice("exercise", exercise, EXERCISES)]
-    if answer is None:
-        return Feedback(None, _wrap(f"Pregunta: {ex.question}\nEscribe tu respuesta en la "
-                                    "variable y vuelve a ejecutar la celda."))
+    if answer is None:  # la pregunta ya está escrita encima de la celda, en el texto
+        return Feedback(None, _wrap("Escribe tu respuesta en `respuesta` (un número o una "
+                                    "expresión como 1/4) y vuelve a ejecutar la celda."))
     try:
         ok, why = ex.judge(answer)
     except TypeError as err:

@@ -14,9 +14,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
 from vgcourse._plotting import (
+    BOOK_DPI,
+    BOOK_WIDTH,
     LAYER_LABEL,
     PALETTE,
     finish_axes,
@@ -28,9 +30,11 @@ from vgcourse._plotting import (
 )
 
 __all__ = [
+    "BOOK_WIDTH",
     "LAYER_LABEL",
     "PALETTE",
     "plot_activation",
+    "plot_block_factors",
     "plot_explorer",
     "plot_saturation",
     "plot_gradient_histograms",
@@ -39,8 +43,44 @@ __all__ = [
     "plot_phase_diagram",
     "plot_spectrum",
     "plot_training",
+    "book_style",
+    "figure",
     "style",
 ]
+
+
+def book_style() -> None:
+    """Tamaños de letra y de figura para el libro (llámala una vez, en la celda de preparación).
+
+    Las figuras se dibujan al ancho con que el libro las muestra (:data:`BOOK_WIDTH` pulgadas a
+    100 ppp): así un rótulo de 10 puntos se lee como el texto, sin que el navegador lo encoja.
+    No se llama al importar el paquete (importar no cambia la configuración global).
+    """
+    plt.rcParams.update({
+        "figure.figsize": (BOOK_WIDTH, 3.8),
+        "figure.dpi": BOOK_DPI,
+        "savefig.dpi": BOOK_DPI,
+        "font.size": 10,
+        "axes.titlesize": 10.5,
+        "axes.labelsize": 10,
+        "xtick.labelsize": 9.5,
+        "ytick.labelsize": 9.5,
+        "legend.fontsize": 8.5,
+        "figure.titlesize": 11,
+    })
+
+
+def figure(nrows: int = 1, ncols: int = 1, *, height: float | None = None, **kwargs):
+    """``fig, axes`` del ancho del libro, con diseño automático (``plt.subplots``).
+
+    Args:
+        nrows, ncols: paneles por columna y por fila.
+        height: alto en pulgadas (por defecto, 3.8 por fila de paneles).
+        **kwargs: se pasan a ``plt.subplots`` (``sharex``, ``sharey``...).
+    """
+    height = 3.8 * nrows if height is None else height
+    return plt.subplots(nrows, ncols, figsize=(BOOK_WIDTH, height), dpi=BOOK_DPI,
+                        layout="constrained", **kwargs)
 
 def plot_layer_norms(
     series: Mapping[str, Sequence[float]],
@@ -131,7 +171,7 @@ def plot_activation(
         bounds: ``(lower, upper)`` de :func:`vgcourse.saturation_bounds`.
         name: nombre en español para el título.
     """
-    fig, ax = new_axes(ax, figsize=(5, 3.5))
+    fig, ax = new_axes(ax, height=3.5)
     x = np.asarray(x, dtype=float)
     ax.plot(x, phi, label=r"$\varphi(z)$", **{**style(0), "marker": None})
     ax.plot(x, dphi, label=r"$\varphi'(z)$", **{**style(1), "marker": None})
@@ -192,7 +232,7 @@ def plot_spectrum(
     floor = resolution * max(float(np.max(v)) for v in spectra.values())
     if any(float(np.min(v)) < floor for v in spectra.values()):
         ax.axhline(floor, color="0.45", linewidth=1, linestyle=":",
-                   label="resolución de float64 (por debajo, sin medida)")
+                   label="resolución de float64")
     for i, (label, values) in enumerate(spectra.items()):
         v = np.maximum(np.asarray(values, dtype=float), floor)
         rank = np.arange(1, v.shape[1] + 1)
@@ -227,8 +267,45 @@ def plot_training(
                 markevery=max(1, step.size // 8), markersize=5, linewidth=1.8, **style(i))
     if chance is not None:
         ax.axhline(chance, color="0.4", linewidth=1, linestyle=":", label=f"azar ({chance:.2f})")
+    lo, hi = positive_range([np.asarray(loss, dtype=float) for _, loss in series.values()])
+    # escala logarítmica si la pérdida recorre al menos un factor 3 (rótulos en 1, 2 y 5 ×10ⁿ,
+    # escritos como números); si no, lineal: una escala log no tendría ningún rótulo
+    log = hi / lo >= 3
     finish_axes(ax, xlabel="Paso de descenso de gradiente", ylabel="Pérdida de entrenamiento",
-                 title=title, log=True)
+                 title=title, log=log)
+    if log:
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    return fig
+
+
+def plot_block_factors(
+    measured: Mapping[str, Sequence[float]],
+    theory: Mapping[str, Sequence[float]],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Factor por bloque del cuadrado del gradiente del tronco, medido y teórico.
+
+    Args:
+        measured: ``{etiqueta: factores (L − 1,)}`` de los bloques 2..L,
+            ``‖∂L/∂h_{l−1}‖² / ‖∂L/∂h_l‖²`` (p. ej. la media geométrica de varias semillas).
+        theory: ``{etiqueta: factores (L − 1,)}`` (p. ej. ``vgcourse.residual_theory(...).backward``),
+            en líneas grises discontinuas.
+    """
+    fig, ax = new_axes(ax)
+    for i, (label, values) in enumerate(measured.items()):
+        values = np.asarray(values, dtype=float)
+        blocks = np.arange(2, values.size + 2)
+        ax.plot(blocks, values, label=label, markevery=max(1, values.size // 10), **style(i))
+    for j, (label, values) in enumerate(theory.items()):
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(2, values.size + 2), values, color="0.2", linewidth=1.6 + 0.4 * j,
+                linestyle=("--", ":", "-.")[j % 3], label=label)
+    finish_axes(ax, xlabel="Bloque l",
+                ylabel=r"$\|\partial L/\partial h_{l-1}\|^2 \,/\, \|\partial L/\partial h_l\|^2$",
+                title=title)
     return fig
 
 
@@ -254,7 +331,7 @@ def plot_explorer(
         fig: figura que se reutiliza (se borra su contenido); si es ``None``, se crea una.
     """
     if fig is None:
-        fig = plt.figure(figsize=(10, 4), layout="constrained")
+        fig = plt.figure(figsize=(BOOK_WIDTH, 3.6), dpi=BOOK_DPI, layout="constrained")
     else:
         fig.clear()
     ax_left, ax_right = fig.subplots(1, 2)
@@ -283,7 +360,7 @@ def plot_explorer(
     fig.suptitle(title)
     if fig.get_layout_engine() is None:
         # márgenes fijos: el explorador redibuja sin el coste del diseño automático
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.88, wspace=0.25)
+        fig.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.88, wspace=0.38)
     return fig
 
 
@@ -310,7 +387,7 @@ def plot_layer_heatmaps(
              for k, (s, v) in panels.items()]
     norm = LogNorm(*positive_range(v for _, _, v in items))
     nrows = -(-len(items) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.0 * nrows), sharex=True,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(BOOK_WIDTH, 2.9 * nrows), dpi=BOOK_DPI, sharex=True,
                              layout="constrained", squeeze=False)
     cmap = plt.get_cmap("viridis").with_extremes(bad="0.75")
     for ax, (label, step, v) in zip(axes.flat, items):
@@ -357,7 +434,7 @@ def plot_phase_diagram(
     """
     from matplotlib.colors import TwoSlopeNorm
 
-    fig, ax = new_axes(ax, figsize=(7, 4.5))
+    fig, ax = new_axes(ax, height=4.2)
     log_chi = np.log(np.asarray(chi, dtype=float))
     # escala simétrica alrededor de ln χ₁ = 0 que satura en el 5 % más extremo: así se
     # distinguen los colores cerca de la línea crítica, que es lo que importa
@@ -380,7 +457,7 @@ def plot_phase_diagram(
     ax.set_xlim(min(sigma_w2s), max(sigma_w2s))
     pad = 0.03 * (max(sigma_b2s) - min(sigma_b2s))  # los puntos con σ_b² = 0, enteros
     ax.set_ylim(min(sigma_b2s) - pad, max(sigma_b2s))
-    ax.set_xlabel(r"$\sigma_w^2$ (varianza de los pesos × fan_in)")
+    ax.set_xlabel(r"$\sigma_w^2$ (varianza de los pesos × $n_{\mathrm{in}}$)")
     ax.set_ylabel(r"$\sigma_b^2$ (varianza de los sesgos)")
     if title:
         ax.set_title(title)

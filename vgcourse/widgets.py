@@ -24,10 +24,11 @@ import numpy as np
 from vgcourse.activations import activation_curves, get_activation, saturation_bounds
 from vgcourse.explorer import EXPLORER_ACTIVATIONS, EXPLORER_INITS, GradientExplorer
 from vgcourse.initializers import INITIALIZER_NAMES, sigma_w2
-from vgcourse.plots import plot_explorer
+from vgcourse.plots import BOOK_WIDTH, plot_explorer
+from vgcourse.report import power_of_ten
 from vgcourse.theory import gradient_slope
 
-__all__ = ["ExplorerWidget", "gradient_explorer"]
+__all__ = ["ExplorerWidget", "explorer_figure", "gradient_explorer"]
 
 _VIEWS = ("gradientes", "teoria", "activacion")
 
@@ -65,7 +66,7 @@ class ExplorerWidget:
         residual: bool = False,
         residual_scale: float = 1.0,
         batchnorm: bool = False,
-        dpi: int = 72,
+        dpi: int = 100,
     ):
         if view not in _VIEWS:
             raise ValueError(f"`view` = {view!r} no es válido. Los valores válidos son: {', '.join(_VIEWS)}.")
@@ -108,7 +109,7 @@ class ExplorerWidget:
         self.image = w.Image(format="png")
         self.summary = w.HTML()
         # sin diseño automático (constrained layout cuesta ~35 ms por redibujado)
-        self._fig = plt.figure(figsize=(10, 4))
+        self._fig = plt.figure(figsize=(BOOK_WIDTH, 3.6))
         plt.close(self._fig)  # la figura vive solo dentro del widget, no en la salida de la celda
         for c in self.controls.values():
             c.observe(self._on_change, names="value")
@@ -131,34 +132,10 @@ class ExplorerWidget:
         """Recalcula y redibuja con los valores actuales de los controles."""
         t0 = time.perf_counter()
         s = self.settings()
-        result = self.explorer(**s)
-        name = get_activation(s["activation"]).display_name
-        title = f"{name}, {INITIALIZER_NAMES[s['init']]}, L = {s['depth']}, n = {s['width']}"
-        if s.get("residual"):
-            title += f", residual (α = {s['residual_scale']:.2f})"
-        if s.get("batchnorm"):
-            title += ", normalización por lotes"
-        kwargs = {}
-        plain = not (s.get("residual") or s.get("batchnorm"))
-        if self.view == "teoria" and plain:  # χ₁ describe la red simple, sin saltos ni normalización
-            kwargs["predicted_slope"] = gradient_slope(
-                s["activation"], sigma_w2=sigma_w2(s["init"], s["width"], s["width"])
-            )
-        elif self.view == "activacion":
-            kwargs["activation_curve"] = _curve(s["activation"])
-        plot_explorer(result, title=title, fig=self._fig, stream=bool(s.get("residual")),
-                      **kwargs)
+        result, theory = _draw(self._fig, self.explorer, self.view, s)
         buf = io.BytesIO()
         self._fig.savefig(buf, format="png", dpi=self.dpi)
         self.image.value = buf.getvalue()
-        theory = None
-        if self.view == "teoria":
-            slope = kwargs.get("predicted_slope")
-            theory = (
-                "teoría: χ₁ solo describe la red simple (sin saltos ni normalización)" if not plain
-                else "teoría: sin punto fijo (la varianza crece sin límite)" if slope is None
-                else f"teoría: ½·ln χ₁ = <b>{slope:.3f}</b> por capa"
-            )
         self.summary.value = self._summary(result, s, theory)
         self.latencies.append(time.perf_counter() - t0)
 
@@ -170,7 +147,7 @@ class ExplorerWidget:
             # una capa en underflow tiene norma NaN
             if not np.isfinite(v[0]) or v[-1] == 0:
                 return "sin medida (underflow)"
-            return f"{v[0] / v[-1]:.3g}"
+            return power_of_ten(f"{v[0] / v[-1]:.3g}")
 
         layer_grad = "‖∂L/∂h‖ (tronco)" if s.get("residual") else "‖∂L/∂Z‖"
         parts = [
@@ -201,3 +178,46 @@ def gradient_explorer(
         **defaults: valores iniciales (``activation``, ``depth``, ``width``, ``init``).
     """
     return ExplorerWidget(explorer or GradientExplorer(seed=0), view=view, **defaults)
+
+
+def _draw(fig, explorer: GradientExplorer, view: str, s: dict):
+    """Calcula la configuración ``s`` y la dibuja en ``fig``: lo usan el widget y la figura
+    fija (:func:`explorer_figure`), así que las dos no pueden diferir. Devuelve el resultado
+    y el texto de la teoría (o ``None``)."""
+    result = explorer(**s)
+    name = get_activation(s["activation"]).display_name
+    title = f"{name}, {INITIALIZER_NAMES[s['init']]}, L = {s['depth']}, n = {s['width']}"
+    if s.get("residual"):
+        title += f", residual (α = {s.get('residual_scale', 1.0):.2f})"
+    if s.get("batchnorm"):
+        title += ", normalización por lotes"
+    kwargs = {}
+    plain = not (s.get("residual") or s.get("batchnorm"))
+    if view == "teoria" and plain:  # χ₁ describe la red simple, sin saltos ni normalización
+        kwargs["predicted_slope"] = gradient_slope(
+            s["activation"], sigma_w2=sigma_w2(s["init"], s["width"], s["width"])
+        )
+    elif view == "activacion":
+        kwargs["activation_curve"] = _curve(s["activation"])
+    plot_explorer(result, title=title, fig=fig, stream=bool(s.get("residual")), **kwargs)
+    theory = None
+    if view == "teoria":
+        slope = kwargs.get("predicted_slope")
+        theory = (
+            "teoría: χ₁ solo describe la red simple (sin saltos ni normalización)" if not plain
+            else "teoría: sin punto fijo (la varianza crece sin límite)" if slope is None
+            else f"teoría: ½·ln χ₁ = <b>{slope:.3f}</b> por capa"
+        )
+    return result, theory
+
+
+def explorer_figure(explorer: GradientExplorer, *, view: str = "gradientes", **settings):
+    """La figura fija de un explorador: la misma que dibuja el widget al abrirse con
+    ``settings`` (``activation``, ``depth``, ``width``, ``init`` y, si hace falta,
+    ``residual``, ``residual_scale`` y ``batchnorm``).
+    """
+    if view not in _VIEWS:
+        raise ValueError(f"`view` = {view!r} no es válido. Los valores válidos son: {', '.join(_VIEWS)}.")
+    fig = plt.figure(figsize=(BOOK_WIDTH, 3.6))
+    _draw(fig, explorer, view, settings)
+    return fig
