@@ -49,6 +49,7 @@ UI = {
     'aria-label="Source repositories"': 'aria-label="Repositorio del curso"',
     'aria-label="Launch interactive content"': 'aria-label="Ejecutar el cuaderno"',
     'title="Launch on Colab"': 'title="Abrir en Colab"',
+    'title="Launch on Binder"': 'title="Abrir en Binder"',
     'aria-label="Main"': 'aria-label="Principal"',
     'aria-label="Page"': 'aria-label="Página"',
     'aria-label="Descarga esta pagina"': 'aria-label="Descargar esta página"',
