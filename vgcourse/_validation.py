@@ -160,17 +160,34 @@ def check_array(
 # ---------------------------------------------------------------------------
 # Parámetros de una red y datos (convenciones de :mod:`vgcourse.networks`)
 # ---------------------------------------------------------------------------
+def check_readout(params: dict, n: int) -> int:
+    """Comprueba la lectura lineal ``params['readout']`` de una red de anchura ``n``; devuelve
+    ``n_out``."""
+    w_out = check_array("params['readout']['W']", params["readout"]["W"], ndim=2)
+    if w_out.shape[0] != n:
+        raise ValueError(
+            f"`params['readout']['W']` debe tener forma ({n}, n_out); se recibió {tuple(w_out.shape)}."
+        )
+    n_out = w_out.shape[1]
+    check_array("params['readout']['b']", params["readout"]["b"], shape=(n_out,))
+    return int(n_out)
+
+
+def describe_structure(params: Any) -> object:
+    """Lo que se recibió en lugar de un diccionario de parámetros, para el mensaje de error:
+    sus claves (y las de sus subdiccionarios) o el nombre de su tipo."""
+    if not isinstance(params, dict):
+        return type(params).__name__
+    return {k: sorted(v) if isinstance(v, dict) else type(v).__name__ for k, v in params.items()}
+
+
 def validate_params(params: Any) -> tuple[int, int, int, int]:
     """Comprueba la estructura y las formas de ``params``; devuelve ``(L, n_in, n, n_out)``."""
     expected = {"input": {"W", "b"}, "hidden": {"W", "b"}, "readout": {"W", "b"}}
     if not isinstance(params, dict) or set(params) != set(expected) or any(
         not isinstance(params[k], dict) or set(params[k]) != v for k, v in expected.items()
     ):
-        got = (
-            {k: sorted(v) if isinstance(v, dict) else type(v).__name__ for k, v in params.items()}
-            if isinstance(params, dict)
-            else type(params).__name__
-        )
+        got = describe_structure(params)
         raise TypeError(
             "`params` debe ser un diccionario {'input': {'W','b'}, 'hidden': {'W','b'}, "
             f"'readout': {{'W','b'}}}} como el que devuelve `init_mlp`; se recibió {got}."
@@ -195,13 +212,7 @@ def validate_params(params: Any) -> tuple[int, int, int, int]:
         )
     if depth > 1:
         check_array("params['hidden']['b']", hb)
-    w_out = check_array("params['readout']['W']", params["readout"]["W"], ndim=2)
-    if w_out.shape[0] != n:
-        raise ValueError(
-            f"`params['readout']['W']` debe tener forma ({n}, n_out); se recibió {tuple(w_out.shape)}."
-        )
-    n_out = w_out.shape[1]
-    check_array("params['readout']['b']", params["readout"]["b"], shape=(n_out,))
+    n_out = check_readout(params, n)
     return int(depth), int(n_in), int(n), int(n_out)
 
 

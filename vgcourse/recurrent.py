@@ -105,7 +105,15 @@ import numpy as np
 
 from vgcourse._core import check_loss, loss_fn, preact_underflow, scaled_norm
 from vgcourse._precision import resolve_dtype, underflow_threshold
-from vgcourse._validation import check_array, check_choice, check_float, check_int, check_key
+from vgcourse._validation import (
+    check_array,
+    check_choice,
+    check_float,
+    check_int,
+    check_key,
+    check_readout,
+    describe_structure,
+)
 from vgcourse.activations import get_activation
 from vgcourse.initializers import INITIALIZERS
 
@@ -391,11 +399,7 @@ def _validate_params(params: Any, cell: str) -> tuple[int, int, int]:
         or not isinstance(params["readout"], dict)
         or set(params["readout"]) != {"W", "b"}
     ):
-        got = (
-            {k: sorted(v) if isinstance(v, dict) else type(v).__name__ for k, v in params.items()}
-            if isinstance(params, dict)
-            else type(params).__name__
-        )
+        got = describe_structure(params)
         raise TypeError(
             "`params` debe ser un diccionario {'W', 'U', 'b', 'readout': {'W', 'b'}} como el que "
             f"devuelve `init_recurrent`; se recibió {got}."
@@ -415,13 +419,7 @@ def _validate_params(params: Any, cell: str) -> tuple[int, int, int]:
             f"se recibió {tuple(U.shape)}."
         )
     check_array("params['b']", params["b"], shape=(blocks * n,))
-    w_out = check_array("params['readout']['W']", params["readout"]["W"], ndim=2)
-    if w_out.shape[0] != n:
-        raise ValueError(
-            f"`params['readout']['W']` debe tener forma ({n}, n_out); se recibió {tuple(w_out.shape)}."
-        )
-    n_out = w_out.shape[1]
-    check_array("params['readout']['b']", params["readout"]["b"], shape=(n_out,))
+    n_out = check_readout(params, n)
     return int(U.shape[0]), int(n), int(n_out)
 
 

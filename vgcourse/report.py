@@ -62,17 +62,23 @@ def html_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, capt
     """
     from IPython.display import HTML
 
+    body_text = _cell_texts(headers, rows)
+    # una columna es numérica si lo son todas sus celdas: se alinea a la derecha
+    numeric = [bool(body_text) and all(is_numeric_text(r[j]) for r in body_text)
+               for j in range(len(headers))]
+    return HTML(_render_table(headers, body_text, numeric, caption))
+
+
+def _cell_texts(headers, rows) -> list[list[str]]:
+    """El texto de cada celda (``str``, con las potencias de diez escritas como ×10ⁿ); un
+    ``ValueError`` si alguna fila no tiene una celda por columna."""
     for i, row in enumerate(rows):
         if len(row) != len(headers):
             raise ValueError(
                 f"La fila {i} de la tabla tiene {len(row)} celdas y la cabecera {len(headers)}: "
                 "todas las filas deben tener una celda por columna."
             )
-    body_text = [[power_of_ten(str(c)) for c in row] for row in rows]
-    # una columna es numérica si lo son todas sus celdas: se alinea a la derecha
-    numeric = [bool(body_text) and all(is_numeric_text(r[j]) for r in body_text)
-               for j in range(len(headers))]
-    return HTML(_render_table(headers, body_text, numeric, caption))
+    return [[power_of_ten(str(c)) for c in row] for row in rows]
 
 
 def _render_table(headers, body_text, numeric, caption) -> str:
@@ -156,13 +162,7 @@ def math_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *,
     """
     from IPython.display import HTML
 
-    for i, row in enumerate(rows):
-        if len(row) != len(headers):
-            raise ValueError(
-                f"La fila {i} de la tabla tiene {len(row)} celdas y la cabecera {len(headers)}: "
-                "todas las filas deben tener una celda por columna."
-            )
-    body_text = [[power_of_ten(str(c)) for c in row] for row in rows]
+    body_text = _cell_texts(headers, rows)
 
     # numérica (alineada a la derecha): con algún número y, en lugar de los que faltan, solo
     # una palabra («∞», «cualquiera»)
