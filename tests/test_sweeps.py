@@ -50,3 +50,50 @@ def test_seed_chunking_does_not_change_numbers():
     np.testing.assert_allclose(a.preact_norm, b.preact_norm, rtol=1e-12)
     np.testing.assert_allclose(a.preact_norm, c.preact_norm, rtol=1e-12)
     np.testing.assert_allclose(a.weight_norm, c.weight_norm, rtol=1e-12)
+
+
+MULTI_DEVICE = r"""
+import json
+import jax, jax.numpy as jnp, numpy as np
+import vgcourse as vg
+from vgcourse import sweeps
+vg.enable_x64()
+kw = dict(width=16, n_in=16, batch=8, seeds=range(7), depths=(3, 8),
+          activations=("tanh", "sigmoid"), inits=("xavier_normal", "he_normal"))
+one, many = vg.gradient_sweep(shard=False, **kw), vg.gradient_sweep(**kw)
+err = {}
+for f in ("preact_norm", "weight_norm", "loss"):
+    a, b = np.asarray(getattr(one, f)), np.asarray(getattr(many, f))
+    assert np.array_equal(np.isnan(a), np.isnan(b)), f
+    m = np.isfinite(a)
+    err[f] = float(np.max(np.abs(a[m] - b[m]) / np.abs(a[m])))
+sharding = sweeps._seed_sharding(7, None)
+keys = jax.vmap(jax.random.key)(jnp.arange(8, dtype=jnp.uint32))
+_, x, _ = sweeps._problems(keys, jnp.asarray(1.0), jnp.asarray(0.0), max_depth=3, width=16,
+                           n_in=16, n_out=1, batch=8, init="he_normal", dtype="float64",
+                           with_bias=False, sharding=sharding)
+print(json.dumps({"devices": jax.local_device_count(), "err": err,
+                  "x_devices": len(x.sharding.device_set), "seeds": list(many.seeds)}))
+"""
+
+
+def test_sweep_shards_seeds_across_devices_with_the_same_numbers():
+    """Con 4 dispositivos de CPU (un proceso aparte con
+    XLA_FLAGS=--xla_force_host_platform_device_count=4), las semillas se reparten entre los
+    cuatro (7 semillas: se completa hasta 8) y las normas coinciden con las de un solo
+    dispositivo a 1e-12."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
+               JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", MULTI_DEVICE], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["devices"] == 4
+    assert report["x_devices"] == 4  # los lotes de las semillas viven en los 4 dispositivos
+    assert report["seeds"] == list(range(7))  # sin las copias del relleno
+    assert max(report["err"].values()) < 1e-12, report["err"]
