@@ -45,13 +45,27 @@ def power_of_ten(value: float, _pos=None) -> str:
 #: ese ancho, un rótulo de 10 puntos se ve a unos 14 píxeles, como el texto.
 BOOK_WIDTH = 6.7
 BOOK_DPI = 100
+#: alto de una fila de paneles, en pulgadas
+BOOK_HEIGHT = 3.8
 
 
-def new_axes(ax: Axes | None, height: float = 3.8) -> tuple[Figure, Axes]:
+def book_figure(nrows: int = 1, ncols: int = 1, *, height: float | None = None, **kwargs):
+    """``fig, axes`` del ancho del libro, con diseño automático (``plt.subplots``).
+
+    Args:
+        nrows, ncols: paneles por columna y por fila.
+        height: alto en pulgadas (por defecto, :data:`BOOK_HEIGHT` por fila de paneles).
+        **kwargs: se pasan a ``plt.subplots`` (``sharex``, ``sharey``...).
+    """
+    height = BOOK_HEIGHT * nrows if height is None else height
+    return plt.subplots(nrows, ncols, figsize=(BOOK_WIDTH, height), dpi=BOOK_DPI,
+                        layout="constrained", **kwargs)
+
+
+def new_axes(ax: Axes | None, height: float = BOOK_HEIGHT) -> tuple[Figure, Axes]:
     """Los ejes ``ax`` o, si es ``None``, una figura nueva del ancho del libro."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=(BOOK_WIDTH, height), dpi=BOOK_DPI, layout="constrained")
-        return fig, ax
+        return book_figure(height=height)
     return ax.figure, ax
 
 

@@ -18,9 +18,11 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
 from vgcourse._plotting import (
     BOOK_DPI,
+    BOOK_HEIGHT,
     BOOK_WIDTH,
     LAYER_LABEL,
     PALETTE,
+    book_figure,
     finish_axes,
     layer_line,
     new_axes,
@@ -57,7 +59,7 @@ def book_style() -> None:
     No se llama al importar el paquete (importar no cambia la configuración global).
     """
     plt.rcParams.update({
-        "figure.figsize": (BOOK_WIDTH, 3.8),
+        "figure.figsize": (BOOK_WIDTH, BOOK_HEIGHT),
         "figure.dpi": BOOK_DPI,
         "savefig.dpi": BOOK_DPI,
         "font.size": 10,
@@ -70,17 +72,8 @@ def book_style() -> None:
     })
 
 
-def figure(nrows: int = 1, ncols: int = 1, *, height: float | None = None, **kwargs):
-    """``fig, axes`` del ancho del libro, con diseño automático (``plt.subplots``).
-
-    Args:
-        nrows, ncols: paneles por columna y por fila.
-        height: alto en pulgadas (por defecto, 3.8 por fila de paneles).
-        **kwargs: se pasan a ``plt.subplots`` (``sharex``, ``sharey``...).
-    """
-    height = 3.8 * nrows if height is None else height
-    return plt.subplots(nrows, ncols, figsize=(BOOK_WIDTH, height), dpi=BOOK_DPI,
-                        layout="constrained", **kwargs)
+#: ``fig, axes`` del ancho del libro (``vgp.figure(1, 2, sharey=True)``)
+figure = book_figure
 
 def plot_layer_norms(
     series: Mapping[str, Sequence[float]],
@@ -387,8 +380,7 @@ def plot_layer_heatmaps(
              for k, (s, v) in panels.items()]
     norm = LogNorm(*positive_range(v for _, _, v in items))
     nrows = -(-len(items) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(BOOK_WIDTH, 2.9 * nrows), dpi=BOOK_DPI, sharex=True,
-                             layout="constrained", squeeze=False)
+    fig, axes = book_figure(nrows, ncols, height=2.9 * nrows, sharex=True, squeeze=False)
     cmap = plt.get_cmap("viridis").with_extremes(bad="0.75")
     for ax, (label, step, v) in zip(axes.flat, items):
         depth = v.shape[1]

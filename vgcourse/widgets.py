@@ -108,8 +108,7 @@ class ExplorerWidget:
             })
         self.image = w.Image(format="png")
         self.summary = w.HTML()
-        # sin diseño automático (constrained layout cuesta ~35 ms por redibujado)
-        self._fig = plt.figure(figsize=(BOOK_WIDTH, 3.6))
+        self._fig = _canvas()
         plt.close(self._fig)  # la figura vive solo dentro del widget, no en la salida de la celda
         for c in self.controls.values():
             c.observe(self._on_change, names="value")
@@ -180,6 +179,12 @@ def gradient_explorer(
     return ExplorerWidget(explorer or GradientExplorer(seed=0), view=view, **defaults)
 
 
+def _canvas():
+    """La figura de un explorador, del ancho del libro y sin diseño automático (constrained
+    layout cuesta ~35 ms por redibujado): la del widget y la fija son iguales."""
+    return plt.figure(figsize=(BOOK_WIDTH, 3.6))
+
+
 def _draw(fig, explorer: GradientExplorer, view: str, s: dict):
     """Calcula la configuración ``s`` y la dibuja en ``fig``: lo usan el widget y la figura
     fija (:func:`explorer_figure`), así que las dos no pueden diferir. Devuelve el resultado
@@ -218,6 +223,6 @@ def explorer_figure(explorer: GradientExplorer, *, view: str = "gradientes", **s
     """
     if view not in _VIEWS:
         raise ValueError(f"`view` = {view!r} no es válido. Los valores válidos son: {', '.join(_VIEWS)}.")
-    fig = plt.figure(figsize=(BOOK_WIDTH, 3.6))
+    fig = _canvas()
     _draw(fig, explorer, view, settings)
     return fig
