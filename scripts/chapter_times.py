@@ -66,13 +66,16 @@ def from_build(build: Path) -> dict[str, dict]:
     return rows
 
 
-def execute(timeout: int) -> dict[str, dict]:
-    """Ejecuta cada página con nbclient y cuenta sus compilaciones."""
+def execute(timeout: int, pages: list[str] | None = None) -> dict[str, dict]:
+    """Ejecuta cada página (o solo las que contienen alguno de ``pages``) con nbclient y cuenta
+    sus compilaciones."""
     import nbformat  # noqa: PLC0415
     from nbclient import NotebookClient  # noqa: PLC0415
 
     rows = {}
     for path in chapter_paths():
+        if pages and not any(p in path.name for p in pages):
+            continue
         nb = nbformat.read(path, as_version=4)
         nb.cells.insert(0, nbformat.v4.new_code_cell(COUNT_START))
         nb.cells.append(nbformat.v4.new_code_cell(COUNT_END))
@@ -114,8 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ejecutar", action="store_true",
                         help="ejecutar cada página aquí y contar sus compilaciones")
     parser.add_argument("--timeout", type=int, default=600, help="segundos por celda")
+    parser.add_argument("paginas", nargs="*",
+                        help="con --ejecutar, solo las páginas cuyo nombre contiene alguno de "
+                             "estos textos (p. ej. 07_recurrentes)")
     args = parser.parse_args(argv)
-    rows = execute(args.timeout) if args.ejecutar else from_build(args.build)
+    rows = execute(args.timeout, args.paginas) if args.ejecutar else from_build(args.build)
     print(table(rows))
     return 0
 

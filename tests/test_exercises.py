@@ -61,7 +61,14 @@ CHAPTER_4 = {
     # ln 10 / (½ ln(π/(π − 1))): la forma cerrada de Yang et al. (2019) para ReLU
     "bn_capas_diez": (math.log(10) / (0.5 * math.log(math.pi / (math.pi - 1))), 5.0),
 }
-GOOD_AND_BAD = {**CHAPTER_1, **CHAPTER_2, **CHAPTER_3, **CHAPTER_4, **CHAPTER_5, **CHAPTER_6}
+CHAPTER_7 = {
+    # ∂h_100/∂h_80 = (Wᵀ)²⁰ y W = 0.9·Q conserva las normas salvo el 0.9: 0.9²⁰ exactamente
+    "rnn_lineal_veinte_pasos": (0.9**20, 0.9**19),
+    # 49 factores f_t ≈ σ(2) = 1/(1 + e⁻²); la respuesta 10 veces mayor queda fuera
+    "lstm_olvido_cincuenta": ((1 + math.exp(-2)) ** -49, None),
+}
+GOOD_AND_BAD = {**CHAPTER_1, **CHAPTER_2, **CHAPTER_3, **CHAPTER_4, **CHAPTER_5, **CHAPTER_6,
+                **CHAPTER_7}
 
 
 def _first_step_ratio():

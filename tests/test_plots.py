@@ -127,3 +127,25 @@ def test_plot_block_factors_draws_measured_and_theory_from_block_2():
     assert lines["teoría"].get_linestyle() == "--" and "h_{l-1}" in ax.get_ylabel()
     assert fig.get_figwidth() == plots.BOOK_WIDTH
     plt.close(fig)
+
+
+def test_rates_and_task_results_draw_what_they_are_given():
+    x = np.array([0.5, 1.0, 1.5])
+    fig = plots.plot_rates(x, {"medido": [0.4, 0.9, 1.1]}, bound={"cota": x},
+                           xlabel="Valor singular", ylabel="Factor")
+    ax = fig.axes[0]
+    assert [ln.get_label() for ln in ax.get_lines()] == ["medido", "cota"]
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), x)
+    assert ax.get_xlabel() == "Valor singular"
+    plt.close(fig)
+    results = {"RNN": np.array([[0.1, 0.2, 0.3], [0.9, 1.0, 1.1]]), "LSTM": np.zeros((2, 3))}
+    fig = plots.plot_task_results([10, 40], results)
+    ax = fig.axes[0]
+    medians = [ln for ln in ax.get_lines() if ln.get_label().endswith("(mediana)")]
+    np.testing.assert_allclose(medians[0].get_ydata(), [0.2, 1.0])
+    assert any(ln.get_label() == "predecir siempre 1" for ln in ax.get_lines())
+    assert list(ax.get_xticks()) == [10, 40]
+    plt.close(fig)
+    fig = plots.plot_layer_norms({"a": [1.0, 0.1]}, xlabel="Paso de tiempo t")
+    assert fig.axes[0].get_xlabel() == "Paso de tiempo t"
+    plt.close(fig)

@@ -86,3 +86,37 @@ def test_theory_line_only_for_the_plain_network(explorer):
     ui.controls["residual"].value = True
     assert not any("teoría" in line.get_label() for line in ui._fig.axes[0].get_lines())
     assert "solo describe la red simple" in ui.summary.value
+
+
+# ---------------------------------------------------------------------------------------
+# El explorador recurrente (capítulo 7)
+# ---------------------------------------------------------------------------------------
+def test_recurrent_explorer_redraws_every_control_and_reports_the_numbers():
+    import vgcourse as vg
+    from vgcourse.widgets import recurrent_explorer, recurrent_explorer_figure
+
+    ex = recurrent_explorer(model="RNN lineal", length=25, scale=0.8)
+    assert ex.image.value[:8] == PNG_MAGIC
+    # la red lineal con todos los valores singulares iguales a 0.8: el factor es 0.8 exactamente
+    assert "factor medio por paso hacia el pasado: <b>0.800</b>" in ex.summary.value
+    with count_compilations() as compiled:
+        ex.controls["scale"].value = 1.2  # el valor singular no recompila
+    assert sum(compiled.values()) == 0, dict(compiled)
+    assert "<b>1.200</b>" in ex.summary.value
+    ex.controls["model"].value = "LSTM"
+    ex.controls["forget_bias"].value = 3.0
+    ratio = vg.time_profile("lstm", length=25, scale=1.2, forget_bias=3.0).h_norm
+    assert power_of_ten(f"{ratio[0] / ratio[-1]:.3g}") in ex.summary.value
+    assert len(ex.latencies) == 4
+    fig = recurrent_explorer_figure(model="LSTM", length=25, scale=1.2, forget_bias=3.0)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Paso de tiempo t" and ax.get_yscale() == "log"
+    assert len([ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]) == 2  # h y c
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), ratio)
+
+
+def test_recurrent_explorer_unknown_model_is_a_spanish_error():
+    from vgcourse.widgets import recurrent_explorer_figure
+
+    with pytest.raises(ValueError, match="Los valores válidos son: RNN tanh, RNN lineal, LSTM, GRU"):
+        recurrent_explorer_figure(model="Transformer")

@@ -16,7 +16,7 @@ Ejemplo::
 """
 
 # Regla de visibilidad (la comprueba tests/test_layering.py):
-# - los módulos de cálculo (estos quince) no importan matplotlib ni ipywidgets, y su
+# - los módulos de cálculo (estos dieciséis) no importan matplotlib ni ipywidgets, y su
 #   ``__all__`` es exactamente lo que el paquete reexporta aquí;
 # - los de presentación (plots, animation, widgets) se importan aparte, como
 #   ``vgcourse.plots``, para que importar el paquete no cargue matplotlib;
@@ -106,6 +106,13 @@ from vgcourse.recurrent import (
     recurrent_forward,
     recurrent_loss,
     time_gradients,
+    time_profile,
+)
+from vgcourse.recurrent_training import (
+    ADDING_BASELINE,
+    OPTIMIZERS,
+    AddingHistory,
+    train_adding,
 )
 from vgcourse.report import (
     glue,
@@ -146,7 +153,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
+    "ADDING_BASELINE",
     "Activation",
+    "AddingHistory",
     "BASELINE",
     "CELLS",
     "Dataset",
@@ -163,6 +172,7 @@ __all__ = [
     "LayerGradients",
     "LayerStatistics",
     "NetworkOptions",
+    "OPTIMIZERS",
     "Params",
     "RATES",
     "RecurrentStates",
@@ -227,7 +237,9 @@ __all__ = [
     "search_learning_rate",
     "sigma_w2",
     "time_gradients",
+    "time_profile",
     "train",
+    "train_adding",
     "train_lr_grid",
     "train_variant",
     "variance_map",

@@ -187,6 +187,7 @@ def layer_norms_player(
     name: str,
     alt: str,
     ylabel: str = r"$\|\partial L/\partial z_l\|$",
+    xlabel: str = LAYER_LABEL,
     theory: Sequence[Mapping[str, Sequence[float]]] | None = None,
     figsize: tuple[float, float] = (BOOK_WIDTH, 3.6),
     dpi: int = BOOK_DPI,
@@ -200,6 +201,7 @@ def layer_norms_player(
         titles: título de cada fotograma (el valor del parámetro).
         name, alt: como en :func:`player`.
         ylabel: etiqueta del eje vertical (logarítmico).
+        xlabel: etiqueta del eje horizontal (la capa; o el paso de tiempo en una red recurrente).
         theory: opcional, para cada fotograma ``{etiqueta: predicción (L,)}``: líneas negras
             discontinuas.
         figsize, dpi: tamaño de cada fotograma (pulgadas, puntos por pulgada).
@@ -233,7 +235,7 @@ def layer_norms_player(
                         linewidth=1.2, label=label)
         ax.set_xlim(0.5, max_layers + 0.5)
         ax.set_ylim(lo, hi)
-        finish_axes(ax, xlabel=LAYER_LABEL, ylabel=ylabel, title=titles[i], log=True)
+        finish_axes(ax, xlabel=xlabel, ylabel=ylabel, title=titles[i], log=True)
         # la leyenda, fuera de los ejes y siempre en el mismo sitio (con «best» saltaría
         # de un fotograma a otro)
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))

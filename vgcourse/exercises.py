@@ -38,6 +38,7 @@ from vgcourse.datasets import load_digits
 from vgcourse.gradients import layer_gradients, layer_slope, layer_statistics
 from vgcourse.initializers import sigma_w2
 from vgcourse.networks import init_mlp
+from vgcourse.recurrent import time_profile
 from vgcourse.sweeps import problem
 from vgcourse.theory import batchnorm_chi1, chi1, critical_sigma_w2, depth_scale
 
@@ -263,6 +264,15 @@ def _first_step_ratio() -> float:
     return float((g.weight_norm[0] / w[0]) / (g.weight_norm[-1] / w[-1]))
 
 
+def _time_ratio(cell: str, num: int, den: int, *, cell_state: bool = False, length: int = 100,
+                **net) -> float:
+    """``‖∂L/∂h_num‖ / ‖∂L/∂h_den‖`` (o de ``c`` con ``cell_state``; pasos desde 1) de la red
+    recurrente de :func:`vgcourse.time_profile` con T = ``length`` y semilla 0."""
+    result = time_profile(cell, length=length, **net)
+    norms = np.asarray(result.c_norm if cell_state else result.h_norm)
+    return float(norms[num - 1] / norms[den - 1])
+
+
 def _adam_first_step() -> float:
     import optax  # noqa: PLC0415
 
@@ -460,6 +470,25 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
         "ξ = 1/|ln χ₁|; calcula χ₁ con vg.chi1 (incluye el sesgo).",
         lambda: depth_scale(chi1("tanh", sigma_w2=1.5, sigma_b2=0.05)),
         Tolerance("relativa", 0.03), "ξ = 1/|ln χ₁| = {ref:.2f} capas"),
+    # ---- capítulo 7 ----
+    Exercise(
+        "rnn_lineal_veinte_pasos", 7,
+        "RNN lineal (φ = identidad) con W = 0.9·Q, Q ortogonal (anchura 32), en el problema de "
+        "la suma con T = 100 y semilla 0: ¿cuánto vale ‖∂L/∂h_80‖ / ‖∂L/∂h_100‖?",
+        "En la red lineal, ∂h_100/∂h_80 = (Wᵀ)²⁰. ¿Qué hace una matriz ortogonal con la norma de "
+        "un vector, y qué hace el factor 0.9?",
+        lambda: _time_ratio("rnn", 80, 100, activation="identity", scale=0.9),
+        Tolerance("relativa", 0.02), "medido: ‖∂L/∂h_80‖ / ‖∂L/∂h_100‖ = {ref:.4f}"),
+    Exercise(
+        "lstm_olvido_cincuenta", 7,
+        "LSTM con W = 0 (solo queda el camino de la celda), sesgo de olvido b_f = 2, T = 50 y "
+        "semilla 0: ¿de qué orden de magnitud es ‖∂L/∂c_1‖ / ‖∂L/∂c_50‖? (Escribe el cociente, "
+        "por ejemplo 1e-5.)",
+        "Con W = 0, ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f_t, y la puerta de olvido vale f_t ≈ σ(b_f) si "
+        "las entradas la mueven poco. ¿Cuántos factores hay de c_50 a c_1?",
+        lambda: _time_ratio("lstm", 1, 50, cell_state=True, scale=0.0, forget_bias=2.0,
+                            length=50),
+        Tolerance("órdenes", 0.3), "medido: ‖∂L/∂c_1‖ / ‖∂L/∂c_50‖ = {ref:.2g}"),
 )}
 
 

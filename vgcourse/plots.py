@@ -43,6 +43,8 @@ __all__ = [
     "plot_layer_heatmaps",
     "plot_layer_norms",
     "plot_phase_diagram",
+    "plot_rates",
+    "plot_task_results",
     "plot_spectrum",
     "plot_training",
     "book_style",
@@ -83,6 +85,7 @@ def plot_layer_norms(
     title: str | None = None,
     underflow: Mapping[str, Sequence[bool]] | None = None,
     band: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+    xlabel: str = LAYER_LABEL,
 ) -> Figure:
     """Norma del gradiente frente a la capa (capa 1 = junto a la entrada), en escala logarítmica.
 
@@ -95,6 +98,8 @@ def plot_layer_norms(
             marcan con una × sobre el eje inferior y una nota en la leyenda.
         band: ``{etiqueta: (mínimo (L,), máximo (L,))}`` para sombrear la dispersión
             entre semillas.
+        xlabel: etiqueta del eje horizontal (otra que la capa: p. ej. el paso de tiempo t de una
+            red recurrente, con el paso 1 en el índice 0).
     """
     fig, ax = new_axes(ax)
     for i, (label, values) in enumerate(series.items()):
@@ -110,7 +115,7 @@ def plot_layer_norms(
                     color=st["color"], transform=ax.get_xaxis_transform(), clip_on=False,
                     label=f"{label}: sin medida (underflow)",
                 )
-    finish_axes(ax, xlabel=LAYER_LABEL, ylabel=ylabel, title=title, log=True)
+    finish_axes(ax, xlabel=xlabel, ylabel=ylabel, title=title, log=True)
     return fig
 
 
@@ -245,6 +250,9 @@ def plot_training(
     ax: Axes | None = None,
     title: str | None = None,
     chance: float | None = None,
+    chance_label: str = "azar",
+    xlabel: str = "Paso de descenso de gradiente",
+    ylabel: str = "Pérdida de entrenamiento",
 ) -> Figure:
     """Pérdida de entrenamiento frente al paso, en escala logarítmica.
 
@@ -252,6 +260,8 @@ def plot_training(
         series: ``{etiqueta: (pasos (T,), pérdida (T,))}`` (p. ej. ``h.step, h.loss`` de
             :class:`vgcourse.TrainingHistory`).
         chance: si se da, línea horizontal con la pérdida de adivinar al azar (ln 10 con 10 clases).
+        chance_label: su nombre en la leyenda (p. ej. «predecir siempre 1»).
+        xlabel, ylabel: etiquetas de los ejes. Una pérdida ``NaN`` (una divergencia) no se dibuja.
     """
     fig, ax = new_axes(ax)
     for i, (label, (step, loss)) in enumerate(series.items()):
@@ -259,13 +269,13 @@ def plot_training(
         ax.plot(step, np.asarray(loss, dtype=float), label=label,
                 markevery=max(1, step.size // 8), markersize=5, linewidth=1.8, **style(i))
     if chance is not None:
-        ax.axhline(chance, color="0.4", linewidth=1, linestyle=":", label=f"azar ({chance:.2f})")
+        ax.axhline(chance, color="0.4", linewidth=1, linestyle=":",
+                   label=f"{chance_label} ({chance:.2f})")
     lo, hi = positive_range([np.asarray(loss, dtype=float) for _, loss in series.values()])
     # escala logarítmica si la pérdida recorre al menos un factor 3 (rótulos en 1, 2 y 5 ×10ⁿ,
     # escritos como números); si no, lineal: una escala log no tendría ningún rótulo
     log = hi / lo >= 3
-    finish_axes(ax, xlabel="Paso de descenso de gradiente", ylabel="Pérdida de entrenamiento",
-                 title=title, log=log)
+    finish_axes(ax, xlabel=xlabel, ylabel=ylabel, title=title, log=log)
     if log:
         ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
@@ -454,4 +464,65 @@ def plot_phase_diagram(
     if title:
         ax.set_title(title)
     ax.legend(fontsize="small", loc="upper left")
+    return fig
+
+
+def plot_rates(
+    x: Sequence[float],
+    measured: Mapping[str, Sequence[float]],
+    *,
+    bound: Mapping[str, Sequence[float]] | None = None,
+    xlabel: str,
+    ylabel: str,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Un factor medido (p. ej. el factor por paso de tiempo del gradiente) frente a un parámetro.
+
+    Args:
+        x: valores del parámetro (K,) (p. ej. el valor singular de W).
+        measured: ``{etiqueta: factores (K,)}``, con los colores y marcadores del libro.
+        bound: ``{etiqueta: valores (K,)}``: cotas o predicciones, en líneas grises discontinuas.
+        xlabel, ylabel: etiquetas de los ejes.
+    """
+    fig, ax = new_axes(ax)
+    x = np.asarray(x, dtype=float)
+    for i, (label, values) in enumerate(measured.items()):
+        ax.plot(x, np.asarray(values, dtype=float), label=label, markersize=6, **style(i))
+    for j, (label, values) in enumerate((bound or {}).items()):
+        ax.plot(x, np.asarray(values, dtype=float), color="0.2", linewidth=1.4,
+                linestyle=("--", ":", "-.")[j % 3], label=label)
+    finish_axes(ax, xlabel=xlabel, ylabel=ylabel, title=title)
+    return fig
+
+
+def plot_task_results(
+    lengths: Sequence[int],
+    results: Mapping[str, np.ndarray],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    ylabel: str = "Pérdida de prueba / referencia",
+    baseline_label: str = "predecir siempre 1",
+) -> Figure:
+    """Resultado de una tarea frente a la longitud de la secuencia: mediana y cada semilla.
+
+    Args:
+        lengths: longitudes (L,).
+        results: ``{etiqueta: (L, S)}`` pérdida relativa de cada longitud y semilla (1 = la
+            referencia); la mediana, en línea con marcadores; cada semilla, un punto claro.
+        baseline_label: nombre de la línea horizontal en 1.
+    """
+    fig, ax = new_axes(ax)
+    lengths = np.asarray(lengths, dtype=float)
+    for i, (label, values) in enumerate(results.items()):
+        values = np.asarray(values, dtype=float)
+        st = style(i)
+        ax.plot(lengths, np.nanmedian(values, axis=1), label=f"{label} (mediana)", markersize=7, **st)
+        for s in range(values.shape[1]):
+            ax.plot(lengths, values[:, s], linestyle="none", marker=st["marker"], color=st["color"],
+                    alpha=0.35, markersize=4)
+    ax.axhline(1.0, color="0.4", linewidth=1, linestyle=":", label=baseline_label)
+    ax.set_xticks(lengths)
+    finish_axes(ax, xlabel="Longitud T de la secuencia", ylabel=ylabel, title=title)
     return fig

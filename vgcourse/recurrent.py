@@ -114,8 +114,8 @@ from vgcourse._validation import (
     check_readout,
     describe_structure,
 )
+from vgcourse._recurrent_core import BLOCKS, CELLS, adding_sequences, init_params, run_cells
 from vgcourse.activations import get_activation
-from vgcourse.initializers import INITIALIZERS
 
 __all__ = [
     "CELLS",
@@ -126,12 +126,9 @@ __all__ = [
     "recurrent_forward",
     "recurrent_loss",
     "time_gradients",
+    "time_profile",
 ]
 
-#: celdas disponibles
-CELLS = ("rnn", "lstm", "gru")
-#: número de bloques (n, n) de W por celda
-_BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}
 
 RecurrentParams = dict[str, Any]
 
@@ -182,69 +179,6 @@ def _check_cell_activation(cell: str, activation: str) -> tuple[str, str]:
     return cell, act
 
 
-def _run(params, x, h0, c0, e_h, e_c, *, cell, activation, collect):
-    """Paso hacia delante trazable; devuelve ``(ŷ, (h, c, preact, gates) o None)``.
-
-    ``e_h``/``e_c`` (``(T, B, n)`` o ``None``) son las perturbaciones nulas del módulo.
-    """
-    phi = get_activation(activation).fn
-    dt = x.dtype
-    batch, steps = x.shape[0], x.shape[1]
-    W = params["W"]
-    n = W.shape[0]
-    # x_t U + b de todos los pasos a la vez, con el tiempo delante: (T, B, G·n)
-    xu = jnp.einsum("bti,ij->tbj", x, params["U"]) + params["b"][None, None, :]
-    h_init = jnp.zeros((batch, n), dt) if h0 is None else h0
-    c_init = jnp.zeros((batch, n), dt) if c0 is None else c0
-    zero = jnp.zeros((steps, 1, 1), dt)
-    e_h = zero if e_h is None else e_h
-    e_c = zero if e_c is None else e_c
-
-    if cell == "rnn":
-        def step(carry, inp):
-            h, c = carry  # c: sin uso fuera de la LSTM
-            xu_t, eh, _ = inp
-            a = h @ W + xu_t
-            h_new = phi(a) + eh
-            return (h_new, c), ((h_new, a) if collect else None)
-    elif cell == "lstm":
-        def step(carry, inp):
-            h, c = carry
-            xu_t, eh, ec = inp
-            a = h @ W + xu_t
-            i = jax.nn.sigmoid(a[:, :n])
-            f = jax.nn.sigmoid(a[:, n:2 * n])
-            g = jnp.tanh(a[:, 2 * n:3 * n])
-            o = jax.nn.sigmoid(a[:, 3 * n:])
-            c_new = f * c + i * g + ec
-            h_new = o * jnp.tanh(c_new) + eh
-            out = (h_new, c_new, a, jnp.concatenate([i, f, g, o], axis=1))
-            return (h_new, c_new), (out if collect else None)
-    else:  # gru
-        def step(carry, inp):
-            h, c = carry  # c: sin uso fuera de la LSTM
-            xu_t, eh, _ = inp
-            a_zr = h @ W[:, :2 * n] + xu_t[:, :2 * n]
-            z = jax.nn.sigmoid(a_zr[:, :n])
-            r = jax.nn.sigmoid(a_zr[:, n:])
-            a_h = (r * h) @ W[:, 2 * n:] + xu_t[:, 2 * n:]
-            cand = jnp.tanh(a_h)
-            h_new = (1 - z) * h + z * cand + eh
-            out = (h_new, jnp.concatenate([a_zr, a_h], axis=1), jnp.concatenate([z, r, cand], axis=1))
-            return (h_new, c), (out if collect else None)
-
-    (h_last, _), ys = jax.lax.scan(step, (h_init, c_init), (xu, e_h, e_c))
-    readout = params["readout"]
-    out = h_last @ readout["W"] + readout["b"][None, :]
-    if not collect:
-        return out, None
-    if cell == "rnn":
-        return out, (ys[0], None, ys[1], None)
-    if cell == "lstm":
-        return out, ys
-    return out, (ys[0], None, ys[1], ys[2])
-
-
 @functools.partial(jax.jit, static_argnames=("cell", "activation", "loss"))
 def recurrent_loss(
     params: RecurrentParams,
@@ -258,6 +192,7 @@ def recurrent_loss(
     c0: jax.Array | None = None,
     perturb_h: jax.Array | None = None,
     perturb_c: jax.Array | None = None,
+    valid_from: jax.Array | int | None = None,
 ) -> jax.Array:
     """Pérdida escalar de la red recurrente, trazable y derivable (sin validar los arreglos).
 
@@ -277,6 +212,11 @@ def recurrent_loss(
         perturb_h, perturb_c: perturbaciones ``(T, B, n)`` sumadas a cada ``h_t`` (después de
             calcularlo) y a cada ``c_t`` (antes de calcular ``h_t``); ``None``: ninguna. El
             gradiente respecto de ellas en 0 es ``∂L/∂h_t`` y ``∂L/∂c_t``.
+        valid_from: índice del primer paso que actualiza el estado (``None``: 0). Los pasos
+            anteriores son relleno: el estado se queda en ``h0`` (``c0``). Así, secuencias de
+            longitudes distintas, rellenadas a la izquierda hasta la misma T, comparten una
+            compilación y dan exactamente la pérdida y los gradientes de la secuencia sin
+            relleno.
 
     Returns:
         La pérdida media sobre el lote, forma ``()``.
@@ -285,39 +225,14 @@ def recurrent_loss(
     loss = check_loss(loss)
     if cell != "lstm" and (c0 is not None or perturb_c is not None):
         raise ValueError(f"`c0` y `perturb_c` solo existen con cell='lstm'; se pidió cell={cell!r}.")
-    out, _ = _run(params, x, h0, c0, perturb_h, perturb_c, cell=cell, activation=activation,
-                  collect=False)
+    out, _ = run_cells(params, x, h0, c0, perturb_h, perturb_c, cell=cell, activation=activation,
+                       collect=False, valid_from=valid_from)
     return loss_fn(out, y, loss)
-
-
-@functools.partial(jax.jit, static_argnames=("cell", "hidden", "n_in", "n_out", "dtype"))
-def _init_jit(key, scale, forget_bias, *, cell, hidden, n_in, n_out, dtype):
-    blocks = _BLOCKS[cell]
-    k_w, k_u, k_out = jax.random.split(key, 3)
-    orthogonal, xavier = INITIALIZERS["orthogonal"], INITIALIZERS["xavier_normal"]
-
-    def side_by_side(make, k, rows):
-        # un bloque (rows, n) por subclave, con vmap (una sola compilación para los G bloques),
-        # puestos uno al lado del otro: (rows, G·n)
-        stack = jax.vmap(lambda kk: make(kk, (rows, hidden), dtype))(jax.random.split(k, blocks))
-        return jnp.transpose(stack, (1, 0, 2)).reshape(rows, blocks * hidden)
-
-    W = side_by_side(orthogonal, k_w, hidden)
-    U = side_by_side(xavier, k_u, n_in)
-    b = jnp.zeros((blocks * hidden,), dtype)
-    if cell == "lstm":
-        b = b.at[hidden:2 * hidden].set(forget_bias)
-    return {
-        "W": scale * W,
-        "U": U,
-        "b": b,
-        "readout": {"W": xavier(k_out, (hidden, n_out), dtype), "b": jnp.zeros((n_out,), dtype)},
-    }
 
 
 @functools.partial(jax.jit, static_argnames=("cell", "activation"))
 def _forward_jit(params, x, h0, c0, *, cell, activation):
-    out, (h, c, preact, gates) = _run(params, x, h0, c0, None, None, cell=cell,
+    out, (h, c, preact, gates) = run_cells(params, x, h0, c0, None, None, cell=cell,
                                       activation=activation, collect=True)
     return RecurrentStates(output=out, h=h, c=c, preact=preact, gates=gates)
 
@@ -374,25 +289,12 @@ def _time_gradients_jit(params, x, y, h0, c0, *, cell, activation, loss, return_
     return result
 
 
-@functools.partial(jax.jit, static_argnames=("length", "batch", "dtype"))
-def _adding_jit(key, *, length, batch, dtype):
-    k_values, k_first, k_second = jax.random.split(key, 3)
-    half = length // 2
-    values = jax.random.uniform(k_values, (batch, length), dtype)
-    first = jax.random.randint(k_first, (batch,), 0, half)
-    second = jax.random.randint(k_second, (batch,), half, length)
-    markers = jax.nn.one_hot(first, length, dtype=dtype) + jax.nn.one_hot(second, length, dtype=dtype)
-    x = jnp.stack([values, markers], axis=-1)
-    y = jnp.sum(values * markers, axis=1, keepdims=True)
-    return x, y
-
-
 # ---------------------------------------------------------------------------
 # Validación de las funciones públicas
 # ---------------------------------------------------------------------------
 def _validate_params(params: Any, cell: str) -> tuple[int, int, int]:
     """Comprueba la estructura y las formas de ``params`` para ``cell``; devuelve ``(n_in, n, n_out)``."""
-    blocks = _BLOCKS[cell]
+    blocks = BLOCKS[cell]
     if (
         not isinstance(params, dict)
         or set(params) != {"W", "U", "b", "readout"}
@@ -519,7 +421,7 @@ def init_recurrent(
     scale = check_float("scale", scale, minimum=0.0, maximum=1e3)
     forget_bias = check_float("forget_bias", forget_bias, minimum=-1e3, maximum=1e3)
     dt = resolve_dtype(dtype)
-    return _init_jit(
+    return init_params(
         key, jnp.asarray(scale, dt), jnp.asarray(forget_bias, dt),
         cell=cell, hidden=hidden, n_in=n_in, n_out=n_out, dtype=dt,
     )
@@ -626,4 +528,51 @@ def adding_problem(
     key = check_key("key", key)
     length = check_int("length", length, minimum=2)
     batch = check_int("batch", batch)
-    return _adding_jit(key, length=length, batch=batch, dtype=resolve_dtype(dtype))
+    x, y, _ = _adding_jit(key, length=length, batch=batch, dtype=resolve_dtype(dtype))
+    return x, y
+
+
+@functools.partial(jax.jit, static_argnames=("length", "batch", "dtype"))
+def _adding_jit(key, *, length, batch, dtype):
+    return adding_sequences(key, length, max_length=length, batch=batch, dtype=dtype)
+
+
+def time_profile(
+    cell: str,
+    *,
+    length: int,
+    scale: float = 1.0,
+    forget_bias: float = 1.0,
+    activation: str = "tanh",
+    hidden: int = 32,
+    batch: int = 32,
+    seed: int = 0,
+    dtype: str | None = None,
+) -> TimeGradients:
+    """Los gradientes por paso de tiempo de una red recién inicializada en el problema de la suma.
+
+    Es la medida del capítulo 7 y de su explorador: :func:`init_recurrent` con
+    ``jax.random.split(jax.random.key(seed))[0]``, un lote de :func:`adding_problem` con la
+    otra subclave y :func:`time_gradients` con la pérdida ``"mse"``. ``scale`` y
+    ``forget_bias`` no recompilan: una compilación por celda, longitud y anchura.
+
+    Args:
+        cell: ``"rnn"``, ``"lstm"`` o ``"gru"``.
+        length: longitud T ≥ 2 de las secuencias.
+        scale: valor singular de cada bloque de W (ver :func:`init_recurrent`).
+        forget_bias: sesgo inicial de la puerta de olvido (solo LSTM).
+        activation: φ de la RNN (``"tanh"`` o ``"identity"``, la red lineal).
+        hidden, batch: anchura del estado y número de secuencias.
+        seed: semilla ≥ 0.
+        dtype: ``"float64"`` (por defecto) o ``"float32"``.
+
+    Returns:
+        El :class:`TimeGradients` de :func:`time_gradients` (índice 0 = t = 1).
+    """
+    seed = check_int("seed", seed, minimum=0)
+    k_params, k_data = jax.random.split(jax.random.key(seed))
+    length = check_int("length", length, minimum=2)
+    params = init_recurrent(k_params, cell=cell, hidden=hidden, n_in=2, scale=scale,
+                            forget_bias=forget_bias, dtype=dtype)
+    x, y = adding_problem(k_data, length=length, batch=batch, dtype=dtype)
+    return time_gradients(params, x, y, cell=cell, activation=activation, dtype=dtype)

@@ -24,11 +24,21 @@ import numpy as np
 from vgcourse.activations import activation_curves, get_activation, saturation_bounds
 from vgcourse.explorer import EXPLORER_ACTIVATIONS, EXPLORER_INITS, GradientExplorer
 from vgcourse.initializers import INITIALIZER_NAMES, sigma_w2
-from vgcourse.plots import BOOK_WIDTH, plot_explorer
+from vgcourse.plots import BOOK_WIDTH, plot_explorer, plot_layer_norms
+from vgcourse.recurrent import time_profile
 from vgcourse.report import power_of_ten
 from vgcourse.theory import gradient_slope
 
-__all__ = ["ExplorerWidget", "explorer_figure", "gradient_explorer"]
+__all__ = [
+    "ExplorerWidget",
+    "RECURRENT_LENGTHS",
+    "RECURRENT_MODELS",
+    "RecurrentExplorerWidget",
+    "explorer_figure",
+    "gradient_explorer",
+    "recurrent_explorer",
+    "recurrent_explorer_figure",
+]
 
 _VIEWS = ("gradientes", "teoria", "activacion")
 
@@ -225,4 +235,125 @@ def explorer_figure(explorer: GradientExplorer, *, view: str = "gradientes", **s
         raise ValueError(f"`view` = {view!r} no es válido. Los valores válidos son: {', '.join(_VIEWS)}.")
     fig = _canvas()
     _draw(fig, explorer, view, settings)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# Explorador de las redes recurrentes (capítulo 7)
+# ---------------------------------------------------------------------------------------
+#: modelos del explorador recurrente: nombre → (celda, activación)
+RECURRENT_MODELS = {
+    "RNN tanh": ("rnn", "tanh"),
+    "RNN lineal": ("rnn", "identity"),
+    "LSTM": ("lstm", "tanh"),
+    "GRU": ("gru", "tanh"),
+}
+#: longitudes que ofrece el explorador recurrente (cada una compila una vez por celda)
+RECURRENT_LENGTHS = (25, 50, 100, 200)
+_TIME_LABEL = "Paso de tiempo t"
+
+
+def _draw_recurrent(fig, s: dict):
+    """Calcula y dibuja la configuración ``s`` del explorador recurrente en ``fig``; lo usan el
+    widget y la figura fija. Devuelve el :class:`vgcourse.TimeGradients`."""
+    if s["model"] not in RECURRENT_MODELS:
+        raise ValueError(
+            f"`model` = {s['model']!r} no es válido. Los valores válidos son: "
+            f"{', '.join(RECURRENT_MODELS)}."
+        )
+    cell, activation = RECURRENT_MODELS[s["model"]]
+    result = time_profile(cell, activation=activation, length=s["length"], scale=s["scale"],
+                          forget_bias=s["forget_bias"])
+    series = {r"$\|\partial L/\partial h_t\|$": result.h_norm}
+    if result.c_norm is not None:
+        series[r"$\|\partial L/\partial c_t\|$ (celda)"] = result.c_norm
+    title = f"{s['model']}, T = {s['length']}, valor singular de W = {s['scale']:.2f}"
+    if cell == "lstm":
+        title += f", sesgo de olvido = {s['forget_bias']:.1f}"
+    fig.clear()
+    plot_layer_norms(series, ax=fig.add_subplot(), xlabel=_TIME_LABEL, title=title,
+                     ylabel="Norma del gradiente")
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.9)
+    return result
+
+
+def _time_summary(result) -> str:
+    h = np.asarray(result.h_norm, dtype=float)
+    if not (np.isfinite(h[0]) and h[-1] > 0):
+        return "‖∂L/∂h_1‖ / ‖∂L/∂h_T‖: <b>sin medida (underflow)</b>"
+    steps = h.size - 1
+    factor = (h[0] / h[-1]) ** (1 / steps)
+    return (f"‖∂L/∂h_1‖ / ‖∂L/∂h_T‖: <b>{power_of_ten(f'{h[0] / h[-1]:.3g}')}</b> · "
+            f"factor medio por paso hacia el pasado: <b>{factor:.3f}</b>")
+
+
+class RecurrentExplorerWidget:
+    """Explorador de una red recurrente recién inicializada: ‖∂L/∂h_t‖ frente a t.
+
+    Controles: el modelo (:data:`RECURRENT_MODELS`), la longitud T, el valor singular de los
+    bloques de W y el sesgo de la puerta de olvido (solo cuenta en la LSTM). El cálculo es
+    :func:`vgcourse.time_profile`; mover el valor singular o el sesgo no recompila.
+    """
+
+    def __init__(self, *, model: str = "RNN tanh", length: int = 100, scale: float = 1.0,
+                 forget_bias: float = 1.0, dpi: int = 100):
+        style = {"description_width": "initial"}
+        self.dpi = dpi
+        self.latencies: list[float] = []
+        self.controls = {
+            "model": w.Dropdown(options=list(RECURRENT_MODELS), value=model,
+                                description="Modelo:", style=style),
+            "length": w.SelectionSlider(options=list(RECURRENT_LENGTHS), value=length,
+                                        description="Longitud T:", continuous_update=False,
+                                        style=style),
+            "scale": w.FloatSlider(value=scale, min=0.5, max=1.5, step=0.05,
+                                   description="Valor singular de W:", continuous_update=False,
+                                   style=style),
+            "forget_bias": w.FloatSlider(value=forget_bias, min=-2.0, max=4.0, step=0.5,
+                                         description="Sesgo de olvido (LSTM):",
+                                         continuous_update=False, style=style),
+        }
+        self.image = w.Image(format="png")
+        self.summary = w.HTML()
+        self._fig = _canvas()
+        plt.close(self._fig)
+        for c in self.controls.values():
+            c.observe(lambda _change: self.update(), names="value")
+        self.widget = w.VBox([
+            w.HBox([self.controls["model"], self.controls["length"]]),
+            w.HBox([self.controls["scale"], self.controls["forget_bias"]]),
+            self.image, self.summary,
+        ])
+        self.update()
+
+    def settings(self) -> dict:
+        return {k: c.value for k, c in self.controls.items()}
+
+    def update(self) -> None:
+        """Recalcula y redibuja con los valores actuales de los controles."""
+        t0 = time.perf_counter()
+        result = _draw_recurrent(self._fig, self.settings())
+        buf = io.BytesIO()
+        self._fig.savefig(buf, format="png", dpi=self.dpi)
+        self.image.value = buf.getvalue()
+        self.summary.value = _time_summary(result)
+        self.latencies.append(time.perf_counter() - t0)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def recurrent_explorer(**defaults) -> RecurrentExplorerWidget:
+    """El explorador recurrente listo para mostrar (``model``, ``length``, ``scale``,
+    ``forget_bias``)."""
+    return RecurrentExplorerWidget(**defaults)
+
+
+def recurrent_explorer_figure(*, model: str = "RNN tanh", length: int = 100, scale: float = 1.0,
+                              forget_bias: float = 1.0):
+    """La figura fija del explorador recurrente: la misma que dibuja el widget al abrirse."""
+    fig = _canvas()
+    _draw_recurrent(fig, dict(model=model, length=length, scale=scale, forget_bias=forget_bias))
     return fig
