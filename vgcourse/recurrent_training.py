@@ -61,6 +61,7 @@ class AddingHistory(NamedTuple):
     grad_norm: np.ndarray             #: (L, C, S, P) ‖∂L/∂θ‖ de cada paso, antes de recortar
     test_loss: np.ndarray             #: (L, C, S) pérdida final en 1024 secuencias nuevas
     params: dict | None = None        #: parámetros finales, cada hoja con ejes (L, C, S, ...)
+    initial: dict | None = None       #: parámetros iniciales, cada hoja con ejes (S, ...)
 
     def final_params(self, length: int, clip_index: int = 0, seed_index: int = 0) -> dict:
         """Los parámetros finales de una trayectoria (``length`` es una de :attr:`lengths`)."""
@@ -68,6 +69,11 @@ class AddingHistory(NamedTuple):
             raise ValueError(f"`length` = {length!r} no se entrenó; las longitudes son {self.lengths}.")
         i = self.lengths.index(length)
         return jax.tree.map(lambda a: a[i, clip_index, seed_index], self.params)
+
+    def initial_params(self, seed_index: int = 0) -> dict:
+        """Los parámetros con que empezó la semilla ``seeds[seed_index]`` (los mismos para todas
+        las longitudes y todos los umbrales)."""
+        return jax.tree.map(lambda a: a[seed_index], self.initial)
 
     @property
     def relative_test_loss(self) -> np.ndarray:
@@ -91,10 +97,13 @@ def _check_clips(clips: object) -> tuple[float | None, ...]:
     "cell", "max_length", "hidden", "steps", "batch", "test_batch", "optimizer", "dtype"))
 def _train_jit(keys, lengths, clips, learning_rate, scale, forget_bias, *, cell, max_length,
                hidden, steps, batch, test_batch, optimizer, dtype):
-    def one(key, length, clip):
-        k_init, k_data, k_test = jax.random.split(key, 3)
-        params = init_params(k_init, scale, forget_bias, cell=cell, hidden=hidden, n_in=2,
-                             n_out=1, dtype=dtype)
+    def start(key):
+        k_init = jax.random.split(key, 3)[0]
+        return init_params(k_init, scale, forget_bias, cell=cell, hidden=hidden, n_in=2,
+                           n_out=1, dtype=dtype)
+
+    def one(key, params, length, clip):
+        _, k_data, k_test = jax.random.split(key, 3)
         base = (optax.adam if optimizer == "adam" else optax.sgd)(learning_rate)
         opt = optax.chain(optax.clip_by_global_norm(clip), base)  # clip = ∞: sin recorte
 
@@ -114,10 +123,13 @@ def _train_jit(keys, lengths, clips, learning_rate, scale, forget_bias, *, cell,
             step, (params, opt.init(params)), jax.random.split(k_data, steps))
         return loss, grad_norm, loss_of(params, k_test, test_batch), params
 
-    # (L, C, S): longitudes × umbrales × semillas, en un vmap de las trayectorias
-    over_seeds = jax.vmap(one, in_axes=(0, None, None))
-    over_clips = jax.vmap(over_seeds, in_axes=(None, None, 0))
-    return jax.vmap(over_clips, in_axes=(None, 0, None))(keys, lengths, clips)
+    # (L, C, S): longitudes × umbrales × semillas, en un vmap de las trayectorias; cada semilla
+    # empieza en los mismos parámetros con todas las longitudes y todos los umbrales
+    initial = jax.vmap(start)(keys)
+    over_seeds = jax.vmap(one, in_axes=(0, 0, None, None))
+    over_clips = jax.vmap(over_seeds, in_axes=(None, None, None, 0))
+    out = jax.vmap(over_clips, in_axes=(None, None, 0, None))(keys, initial, lengths, clips)
+    return (*out, initial)
 
 
 def train_adding(
@@ -167,7 +179,7 @@ def train_adding(
     forget_bias = check_float("forget_bias", forget_bias, minimum=-1e3, maximum=1e3)
     dt = resolve_dtype(dtype)
     keys = jax.vmap(jax.random.key)(jnp.asarray(seeds, dtype=jnp.uint32))
-    loss, grad_norm, test, params = _train_jit(
+    loss, grad_norm, test, params, initial = _train_jit(
         keys,
         jnp.asarray(lengths, jnp.int32),
         jnp.asarray([np.inf if c is None else c for c in clips], dt),
@@ -177,4 +189,4 @@ def train_adding(
     )
     return AddingHistory(lengths=lengths, clips=clips, seeds=seeds, loss=np.asarray(loss),
                          grad_norm=np.asarray(grad_norm), test_loss=np.asarray(test),
-                         params=params)
+                         params=params, initial=initial)
