@@ -105,6 +105,7 @@ from vgcourse.recurrent import (
     init_recurrent,
     recurrent_forward,
     recurrent_loss,
+    recurrent_problem,
     time_gradients,
     time_profile,
 )
@@ -231,6 +232,7 @@ __all__ = [
     "random_batch",
     "recurrent_forward",
     "recurrent_loss",
+    "recurrent_problem",
     "residual_theory",
     "saturated_mask",
     "saturation_bounds",

@@ -125,6 +125,7 @@ __all__ = [
     "init_recurrent",
     "recurrent_forward",
     "recurrent_loss",
+    "recurrent_problem",
     "time_gradients",
     "time_profile",
 ]
@@ -537,6 +538,43 @@ def _adding_jit(key, *, length, batch, dtype):
     return adding_sequences(key, length, max_length=length, batch=batch, dtype=dtype)
 
 
+def recurrent_problem(
+    cell: str,
+    *,
+    length: int,
+    scale: float = 1.0,
+    forget_bias: float = 1.0,
+    hidden: int = 32,
+    batch: int = 32,
+    seed: int = 0,
+    dtype: str | None = None,
+) -> tuple[RecurrentParams, jax.Array, jax.Array]:
+    """Una red recurrente recién inicializada y un lote del problema de la suma: ``(params, x, y)``.
+
+    La clave ``jax.random.key(seed)`` se divide en ``(k_params, k_datos)``: los parámetros son
+    :func:`init_recurrent` con ``k_params`` (``n_in = 2``, ``n_out = 1``) y el lote,
+    :func:`adding_problem` con ``k_datos``. Es la red que mide :func:`time_profile`.
+
+    Args:
+        cell: ``"rnn"``, ``"lstm"`` o ``"gru"``.
+        length: longitud T ≥ 2 de las secuencias.
+        scale: valor singular de cada bloque de W (ver :func:`init_recurrent`).
+        forget_bias: sesgo inicial de la puerta de olvido (solo LSTM).
+        hidden, batch: anchura del estado y número de secuencias.
+        seed: semilla ≥ 0.
+        dtype: ``"float64"`` (por defecto) o ``"float32"``.
+
+    Returns:
+        ``params``, ``x`` de forma ``(batch, length, 2)`` e ``y`` de forma ``(batch, 1)``.
+    """
+    seed = check_int("seed", seed, minimum=0)
+    k_params, k_data = jax.random.split(jax.random.key(seed))
+    params = init_recurrent(k_params, cell=cell, hidden=hidden, n_in=2, scale=scale,
+                            forget_bias=forget_bias, dtype=dtype)
+    x, y = adding_problem(k_data, length=length, batch=batch, dtype=dtype)
+    return params, x, y
+
+
 def time_profile(
     cell: str,
     *,
@@ -551,28 +589,18 @@ def time_profile(
 ) -> TimeGradients:
     """Los gradientes por paso de tiempo de una red recién inicializada en el problema de la suma.
 
-    Es la medida del capítulo 7 y de su explorador: :func:`init_recurrent` con
-    ``jax.random.split(jax.random.key(seed))[0]``, un lote de :func:`adding_problem` con la
-    otra subclave y :func:`time_gradients` con la pérdida ``"mse"``. ``scale`` y
-    ``forget_bias`` no recompilan: una compilación por celda, longitud y anchura.
+    Es la medida del capítulo 7 y de su explorador: :func:`time_gradients` (pérdida ``"mse"``)
+    de la red y el lote de :func:`recurrent_problem`. ``scale`` y ``forget_bias`` no
+    recompilan: una compilación por celda, longitud y anchura.
 
     Args:
-        cell: ``"rnn"``, ``"lstm"`` o ``"gru"``.
-        length: longitud T ≥ 2 de las secuencias.
-        scale: valor singular de cada bloque de W (ver :func:`init_recurrent`).
-        forget_bias: sesgo inicial de la puerta de olvido (solo LSTM).
+        cell, length, scale, forget_bias, hidden, batch, seed, dtype: como en
+            :func:`recurrent_problem`.
         activation: φ de la RNN (``"tanh"`` o ``"identity"``, la red lineal).
-        hidden, batch: anchura del estado y número de secuencias.
-        seed: semilla ≥ 0.
-        dtype: ``"float64"`` (por defecto) o ``"float32"``.
 
     Returns:
         El :class:`TimeGradients` de :func:`time_gradients` (índice 0 = t = 1).
     """
-    seed = check_int("seed", seed, minimum=0)
-    k_params, k_data = jax.random.split(jax.random.key(seed))
-    length = check_int("length", length, minimum=2)
-    params = init_recurrent(k_params, cell=cell, hidden=hidden, n_in=2, scale=scale,
-                            forget_bias=forget_bias, dtype=dtype)
-    x, y = adding_problem(k_data, length=length, batch=batch, dtype=dtype)
+    params, x, y = recurrent_problem(cell, length=length, scale=scale, forget_bias=forget_bias,
+                                     hidden=hidden, batch=batch, seed=seed, dtype=dtype)
     return time_gradients(params, x, y, cell=cell, activation=activation, dtype=dtype)
