@@ -51,7 +51,49 @@ def _curve(activation: str):
             get_activation(activation).display_name)
 
 
-class ExplorerWidget:
+class _PngExplorer:
+    """Lo común a los exploradores: los controles en ``self.controls``, la figura en un widget
+    ``Image`` (PNG) y un texto con las cifras. Cada explorador define ``_render(fig, s)``, que
+    calcula la configuración ``s``, la dibuja en ``fig`` y devuelve el texto."""
+
+    controls: dict
+    dpi: int
+
+    def _start(self, rows: list) -> None:
+        """Crea la figura, la imagen y el texto, conecta los controles y dibuja la primera vez."""
+        self.latencies: list[float] = []
+        self.image = w.Image(format="png")
+        self.summary = w.HTML()
+        self._fig = _canvas()
+        plt.close(self._fig)  # la figura vive solo dentro del widget, no en la salida de la celda
+        for c in self.controls.values():
+            c.observe(self._on_change, names="value")
+        self.widget = w.VBox([*rows, self.image, self.summary])
+        self.update()
+
+    def settings(self) -> dict:
+        return {k: c.value for k, c in self.controls.items()}
+
+    def _on_change(self, change) -> None:
+        self.update()
+
+    def update(self) -> None:
+        """Recalcula y redibuja con los valores actuales de los controles."""
+        t0 = time.perf_counter()
+        summary = self._render(self._fig, self.settings())
+        buf = io.BytesIO()
+        self._fig.savefig(buf, format="png", dpi=self.dpi)
+        self.image.value = buf.getvalue()
+        self.summary.value = summary
+        self.latencies.append(time.perf_counter() - t0)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class ExplorerWidget(_PngExplorer):
     """Un explorador: controles (activación, profundidad, anchura, inicialización) y figura.
 
     Attributes:
@@ -83,7 +125,6 @@ class ExplorerWidget:
         self.explorer = explorer
         self.view = view
         self.dpi = dpi
-        self.latencies: list[float] = []
         style = {"description_width": "initial"}
         self.controls = {
             "activation": w.Dropdown(
@@ -116,37 +157,17 @@ class ExplorerWidget:
                 "batchnorm": w.Checkbox(value=batchnorm, description="Normalización por lotes",
                                         style=style),
             })
-        self.image = w.Image(format="png")
-        self.summary = w.HTML()
-        self._fig = _canvas()
-        plt.close(self._fig)  # la figura vive solo dentro del widget, no en la salida de la celda
-        for c in self.controls.values():
-            c.observe(self._on_change, names="value")
         rows = [
             w.HBox([self.controls["activation"], self.controls["init"]]),
             w.HBox([self.controls["depth"], self.controls["width"]]),
         ]
         if architecture:
             rows.append(w.HBox([self.controls[k] for k in ("residual", "residual_scale", "batchnorm")]))
-        self.widget = w.VBox([*rows, self.image, self.summary])
-        self.update()
+        self._start(rows)
 
-    def settings(self) -> dict:
-        return {k: c.value for k, c in self.controls.items()}
-
-    def _on_change(self, change) -> None:
-        self.update()
-
-    def update(self) -> None:
-        """Recalcula y redibuja con los valores actuales de los controles."""
-        t0 = time.perf_counter()
-        s = self.settings()
-        result, theory = _draw(self._fig, self.explorer, self.view, s)
-        buf = io.BytesIO()
-        self._fig.savefig(buf, format="png", dpi=self.dpi)
-        self.image.value = buf.getvalue()
-        self.summary.value = self._summary(result, s, theory)
-        self.latencies.append(time.perf_counter() - t0)
+    def _render(self, fig, s: dict) -> str:
+        result, theory = _draw(fig, self.explorer, self.view, s)
+        return self._summary(result, s, theory)
 
     @staticmethod
     def _summary(result, s, theory: str | None) -> str:
@@ -168,10 +189,6 @@ class ExplorerWidget:
             parts.append(theory)
         return " · ".join(parts)
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def gradient_explorer(
@@ -287,7 +304,7 @@ def _time_summary(result) -> str:
             f"factor medio por paso hacia el pasado: <b>{factor:.3f}</b>")
 
 
-class RecurrentExplorerWidget:
+class RecurrentExplorerWidget(_PngExplorer):
     """Explorador de una red recurrente recién inicializada: ‖∂L/∂h_t‖ frente a t.
 
     Controles: el modelo (:data:`RECURRENT_MODELS`), la longitud T, el valor singular de los
@@ -299,7 +316,6 @@ class RecurrentExplorerWidget:
                  forget_bias: float = 1.0, dpi: int = 100):
         style = {"description_width": "initial"}
         self.dpi = dpi
-        self.latencies: list[float] = []
         self.controls = {
             "model": w.Dropdown(options=list(RECURRENT_MODELS), value=model,
                                 description="Modelo:", style=style),
@@ -313,36 +329,13 @@ class RecurrentExplorerWidget:
                                          description="Sesgo de olvido (LSTM):",
                                          continuous_update=False, style=style),
         }
-        self.image = w.Image(format="png")
-        self.summary = w.HTML()
-        self._fig = _canvas()
-        plt.close(self._fig)
-        for c in self.controls.values():
-            c.observe(lambda _change: self.update(), names="value")
-        self.widget = w.VBox([
+        self._start([
             w.HBox([self.controls["model"], self.controls["length"]]),
             w.HBox([self.controls["scale"], self.controls["forget_bias"]]),
-            self.image, self.summary,
         ])
-        self.update()
 
-    def settings(self) -> dict:
-        return {k: c.value for k, c in self.controls.items()}
-
-    def update(self) -> None:
-        """Recalcula y redibuja con los valores actuales de los controles."""
-        t0 = time.perf_counter()
-        result = _draw_recurrent(self._fig, self.settings())
-        buf = io.BytesIO()
-        self._fig.savefig(buf, format="png", dpi=self.dpi)
-        self.image.value = buf.getvalue()
-        self.summary.value = _time_summary(result)
-        self.latencies.append(time.perf_counter() - t0)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+    def _render(self, fig, s: dict) -> str:
+        return _time_summary(_draw_recurrent(fig, s))
 
 
 def recurrent_explorer(**defaults) -> RecurrentExplorerWidget:
