@@ -49,7 +49,6 @@ def test_padded_task_is_the_task():
     assert np.all(np.asarray(xp[:, :4]) == 0)  # el relleno, vacío
     markers = np.asarray(xp[:, :, 1])
     assert np.all(markers.sum(1) == 2)
-    first, second = (np.nonzero(row)[0] for row in markers), None
     for row, value, target in zip(markers, np.asarray(xp[:, :, 0]), np.asarray(yp[:, 0])):
         i, j = np.nonzero(row)[0]
         assert 4 <= i < 4 + 3 <= j < 10  # una marca en cada mitad de los 6 pasos válidos
