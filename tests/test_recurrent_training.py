@@ -72,7 +72,7 @@ def test_one_compilation_for_all_lengths_clips_and_seeds_and_same_numbers_again(
     p = h.final_params(5, clip_index=1, seed_index=2)
     assert p["W"].shape == (4, 12)
     start = vg.init_recurrent(jax.random.split(jax.random.key(2), 3)[0], cell="gru", hidden=4,
-                              n_in=2, dtype="float32")
+                              n_in=2, dtype="float64")
     for a, b in zip(jax.tree.leaves(h.initial_params(2)), jax.tree.leaves(start)):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     with pytest.raises(ValueError, match="no se entrenó"):
