@@ -17,6 +17,10 @@ html-manager tampoco da nombre accesible a los deslizadores ni texto alternativo
 imagen, y escribe ``title="null"`` en las etiquetas: :data:`A11Y` lo completa en cuanto se
 dibujan los widgets.
 
+Una página cuyo cuaderno guardó el estado de sus widgets pero no muestra ninguno (los
+exploradores con núcleo llevan ``remove-output``: sin núcleo no harían nada) no carga el
+renderizador (4.4 MB) ni ese estado: :func:`_drop_unshown_widgets` los quita.
+
 ``embed-amd.js`` pide además sus tipos de letra de iconos en una ruta relativa a cada
 página (``@jupyter-widgets/html-manager/dist/``): al terminar la construcción se copian
 (solo WOFF2 y WOFF, ~370 KB) junto a cada carpeta de páginas que use widgets.
@@ -148,6 +152,19 @@ def _on_config_inited(app, config) -> None:
     fetch(Path(app.confdir))
 
 
+def _drop_unshown_widgets(app, doctree) -> None:
+    """Sin ninguna vista de widget en la página, ni su estado ni el renderizador."""
+    from docutils import nodes
+
+    if any("application/vnd.jupyter.widget-view+json" in node.astext()
+           for node in doctree.findall(nodes.raw)):
+        return
+    metadata = getattr(app.env, "nb_metadata", {}).get(app.env.docname, {})
+    js_files = metadata.get("js_files", {})
+    for key in [k for k in js_files if k.startswith("ipywidgets")]:
+        del js_files[key]
+
+
 def _on_build_finished(app, exception) -> None:
     fonts = Path(app.confdir) / ASSETS / "fonts"
     for page in built_pages(app, exception):
@@ -160,6 +177,7 @@ def _on_build_finished(app, exception) -> None:
 
 def setup(app):
     app.connect("config-inited", _on_config_inited)
+    app.connect("doctree-read", _drop_unshown_widgets)
     # después de MathJax (prioridad 500, diferido) y antes del evento «load», en el que
     # embed-amd.js dibuja los widgets
     app.add_js_file("vendor/mathjax-hub.js", defer="defer", priority=600)

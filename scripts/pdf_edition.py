@@ -192,6 +192,9 @@ def open_book(page, url: str) -> None:
     }""")
     if raw:
         raise SystemExit(f"MathJax dejó {raw} fórmulas sin componer.")
+    # los exploradores sin núcleo dibujan su configuración inicial con BokehJS
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('.vg-chart'))
+        .every((c) => c.getAttribute('data-vg-ready') === 'listo')""", timeout=60_000)
     page.wait_for_timeout(200)  # los reproductores se crean en un setTimeout(…, 0)
 
 
@@ -306,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"PDF: {args.salida} — {page_count(pdf)} páginas, {len(pdf) / 2**20:.1f} MB, "
           f"{total:.0f} s (página única: {built - start:.0f} s)")
     print(f"  {done['players']} reproductores ({done['frames']} fotogramas), {done['widgets']} "
-          f"exploradores sustituidos, {done['solutions']} bloques de solución en el apéndice, "
+          f"exploradores sustituidos, {done['charts']} exploradores sin núcleo en su configuración inicial, {done['solutions']} bloques de solución en el apéndice, "
           f"{done['hidden']} celdas ocultas, {done['targets']} entradas en el índice")
     return 0
 

@@ -21,7 +21,7 @@
   };
   const article = document.querySelector("article.bd-article");
   if (!article) throw new Error("no se encuentra el artículo (article.bd-article)");
-  const done = { players: 0, frames: 0, widgets: 0, solutions: 0, hidden: 0, targets: 0 };
+  const done = { players: 0, frames: 0, widgets: 0, charts: 0, solutions: 0, hidden: 0, targets: 0 };
 
   // Cada destino de una referencia de página lleva un id propio (los de Sphinx se repiten
   // entre páginas en la versión de página única: «objetivos», «resumen»...).
@@ -114,6 +114,21 @@
     done.widgets += 1;
   }
   $$('script[type^="application/vnd.jupyter.widget"]').forEach((n) => n.remove());
+
+  // --- Exploradores sin núcleo (Bokeh): su figura inicial, sin controles ---------------------
+  for (const chart of $$(".vg-chart", article)) {
+    const controls = chart.querySelector(".vg-chart-controls");
+    controls.replaceWith(
+      make(
+        "p",
+        { class: "pdf-note" },
+        "Aquí el cuaderno muestra un explorador interactivo: en el libro en línea, sus " +
+          "controles eligen entre configuraciones ya calculadas. En papel se ve la inicial.",
+      ),
+    );
+    chart.querySelectorAll(".vg-chart-note").forEach((n) => n.remove());
+    done.charts += 1;
+  }
 
   // --- Soluciones: al apéndice, con una referencia en su sitio ------------------------------
   const entries = [];

@@ -7,6 +7,8 @@
   regiones de memoria por cada función compilada y no las suelta mientras la caché la guarda;
   con los miles de compilaciones de toda la suite, el proceso llegaba al límite de regiones del
   sistema (``vm.max_map_count`` = 65530) y XLA fallaba al compilar con una violación de segmento;
+- la caché persistente de compilaciones de JAX del libro (``_build/jax_cache``) para los
+  núcleos de nbval, solo para ganar tiempo: sin ella todo funciona igual;
 - matplotlib sin pantalla, solo en este proceso: con ``matplotlib.use`` y no con la
   variable ``MPLBACKEND``, que heredarían los núcleos de nbval (y sus cuadernos dejarían
   de mostrar las figuras con el backend *inline*).
@@ -15,11 +17,23 @@ Las piezas compartidas (capítulos, activaciones en NumPy, contador de compilaci
 en ``helpers.py``.
 """
 
+import sys
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
 
 import jax  # noqa: E402
+
+# la caché de compilaciones del libro (_ext/jax_cache.py), después de importar JAX: la usan
+# solo los núcleos de nbval (heredan el entorno), que reutilizan lo que ya compiló la
+# construcción; este proceso no, porque varias pruebas cuentan compilaciones
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+import jax_cache  # noqa: E402
+
+jax_cache.enable(Path(__file__).resolve().parents[1])
+sys.path.pop(0)
 import pytest  # noqa: E402
 
 import vgcourse as vg  # noqa: E402

@@ -29,9 +29,9 @@ import pytest
 from helpers import ROOT
 
 PACKAGE = ROOT / "vgcourse"
-DISPLAY = {"plots", "animation", "widgets", "_plotting"}
-DRAWING = {"plots", "animation", "_plotting"}
-GRAPHICS = {"matplotlib", "ipywidgets", "PIL"}
+DISPLAY = {"plots", "animation", "widgets", "charts", "_plotting"}
+DRAWING = {"plots", "animation", "charts", "_plotting"}
+GRAPHICS = {"matplotlib", "ipywidgets", "PIL", "bokeh"}
 #: lo que un módulo de dibujo no puede importar: el cálculo
 COMPUTING = {"jax", "_core", "gradients", "sweeps", "explorer", "training", "networks", "theory"}
 

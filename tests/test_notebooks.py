@@ -114,14 +114,20 @@ def test_figures_have_alt_text_caption_and_unique_name(name):
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_each_widget_follows_a_static_figure_and_is_not_compared(name):
+def test_each_widget_follows_its_online_explorer_and_is_hidden_in_the_book(name):
+    """Cada explorador con núcleo (ipywidgets) va después de su explorador sin núcleo (el que
+    responde en el libro en línea, y que nbval sí compara), y en el libro no muestra nada: sin
+    núcleo, sus controles no harían nada."""
     cells = code_cells(load(name))
     widget_cells = [i for i, c in enumerate(cells) if "gradient_explorer(" in c.source]
     for i in widget_cells:
-        assert "nbval-ignore-output" in cells[i].metadata.get("tags", [])
-        before = cells[i - 1] if cells[i - 1].get("outputs") else cells[i - 2]
-        # la figura fija la dibuja el mismo código que el primer fotograma del widget
-        assert "explorer_figure(" in before.source and "figure" in before.metadata.get("mystnb", {})
+        tags = cells[i].metadata.get("tags", [])
+        assert "nbval-ignore-output" in tags and "remove-output" in tags
+        chart = cells[i - 1]
+        assert "explorer_chart(" in chart.source
+        assert "nbval-ignore-output" not in chart.metadata.get("tags", [])
+        html = [o["data"]["text/html"] for o in chart.outputs if "text/html" in o.get("data", {})]
+        assert len(html) == 1 and 'class="vg-chart"' in html[0]
 
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTER_GROUPS))

@@ -262,9 +262,12 @@ def test_nothing_interactive_or_folded_is_printed():
     text = normalize("\n".join(pages()))
     for word in INTERACTIVE:
         assert word not in text, f"el PDF dice «{word}»"
-    widgets = sum(1 for name in CHAPTERS for cell in printed_cells(load_notebook(name))
-                  for o in cell.outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {}))
-    assert widgets >= 7 and text.count(EXPLORER_NOTE) == widgets, (widgets, text.count(EXPLORER_NOTE))
+    outputs = [o.get("data", {}) for name in CHAPTERS for cell in printed_cells(load_notebook(name))
+               for o in cell.outputs]
+    widgets = sum("application/vnd.jupyter.widget-view+json" in d for d in outputs)
+    charts = sum('class="vg-chart"' in d.get("text/html", "") for d in outputs)
+    assert charts >= 7 and text.count(EXPLORER_NOTE) == widgets + charts, (
+        widgets, charts, text.count(EXPLORER_NOTE))
     visible = code_corpus_visible()
     for name in CHAPTERS:
         for cell in load_notebook(name).cells:

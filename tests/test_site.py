@@ -549,3 +549,274 @@ def test_page_reads_well_on_a_laptop_and_on_a_phone(browser_base, page):
         assert all(align == "right" for align in info["numericCells"]), info["numericCells"]
         for natural, shown, src in info["images"]:
             assert natural <= 1.5 * shown, f"{page}: {src} dibujada a {natural} px, vista a {shown:.0f}"
+
+
+# ---------------------------------------------------------------------------------------
+# Exploradores sin núcleo (vgcourse.charts): responden a cada control y dibujan lo que
+# calcula vgcourse
+# ---------------------------------------------------------------------------------------
+CHART_PAGES = [str(p.relative_to(SITE)) for p in pages()
+               if 'class="vg-chart"' in p.read_text(encoding="utf-8")]
+#: lo que un explorador puede añadir a su página: BokehJS más el propio explorador
+CHART_BUDGET = 2_000_000
+SETTINGS_PER_CHART = 20
+
+
+def _chart_payloads(page: str) -> list[dict]:
+    import json
+
+    text = (SITE / page).read_text(encoding="utf-8")
+    return [json.loads(m) for m in re.findall(r'class="vg-chart-data">([^<]*)</script>', text)]
+
+
+@needs_site
+def test_chapters_1_to_4_have_their_explorers_online():
+    """Cada página de los capítulos 1 a 4 con un explorador con núcleo tiene su explorador sin
+    núcleo (y al revés, ninguno se queda sin él)."""
+    expected = {"chapters/01_problema.html", "chapters/02_backpropagation.html",
+                "chapters/03_activaciones.html", "chapters/04_1_relu.html",
+                "chapters/04_2_inicializacion.html", "chapters/04_3_residuales.html",
+                "chapters/04_4_normalizacion.html"}
+    assert set(CHART_PAGES) == expected
+
+
+def _set_controls(tab, root, payload, rng) -> dict:
+    """Mueve los controles como lo haría un lector (elegir en la lista, arrastrar el
+    deslizador, marcar la casilla) hacia una configuración al azar de la rejilla."""
+    a = int(rng.integers(len(payload["activations"])))
+    i = int(rng.integers(len(payload["inits"])))
+    w = int(rng.integers(len(payload["widths"])))
+    d = int(rng.integers(len(payload["depths"])))
+    residual, alpha, batchnorm = payload["archs"][int(rng.integers(len(payload["archs"])))]
+    for axis, k in (("activation", a), ("init", i), ("width", w)):
+        if root.locator(f"[data-axis={axis}]").count():  # un eje de un solo valor no tiene control
+            root.locator(f"[data-axis={axis}]").select_option(str(k))
+    root.locator("[data-axis=depth]").fill(str(d))
+    if root.locator("[data-axis=residual]").count():
+        root.locator("[data-axis=residual]").set_checked(residual)
+    if residual and root.locator("[data-axis=alpha]").count():
+        root.locator("[data-axis=alpha]").fill(str(payload["alphas"].index(alpha)))
+    if root.locator("[data-axis=batchnorm]").count():
+        root.locator("[data-axis=batchnorm]").set_checked(batchnorm)
+    return dict(activation=payload["activations"][a][0], init=payload["inits"][i][0],
+                width=payload["widths"][w], depth=payload["depths"][d], residual=residual,
+                residual_scale=alpha, batchnorm=batchnorm)
+
+
+READ_CHART_JS = """root => {
+  const m = root.vgChart.model;
+  const get = n => (m(n) ? Array.from(m(n).data.y, v => (v === null ? NaN : v)) : null);
+  return {z: get('z'), w: get('w'), sat: get('sat'), phi: get('phi'),
+          title: root.querySelector('.vg-chart-title').textContent,
+          readout: root.querySelector('.vg-chart-readout').textContent};
+}"""
+
+
+@pytest.mark.parametrize("page", CHART_PAGES or ["(sin sitio)"])
+def test_chart_explorer_draws_what_vgcourse_computes(browser_base, page):
+    """Veinte configuraciones al azar por explorador, elegidas con los controles de la página:
+    las curvas dibujadas (leídas de las fuentes de datos de Bokeh) son los gradientes que
+    calcula vgcourse para esa configuración (error relativo ≤ 1e-6; se codifican en float64),
+    y el texto da el cociente capa 1 / capa L medido. Mover los controles no escribe errores
+    en la consola ni pide nada fuera del sitio."""
+    import numpy as np
+
+    import vgcourse as vg
+    from vgcourse.report import power_of_ten
+
+    browser, base = browser_base
+    tab = browser.new_page()
+    outside, errors = [], []
+    tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
+              else (outside.append(r.request.url), r.abort()))
+    tab.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    tab.on("pageerror", lambda e: errors.append(f"excepción: {e}"))
+    tab.goto(base + page, wait_until="load")
+    rng = np.random.default_rng(sum(map(ord, page)))  # la misma muestra en cada ejecución
+    worst = 0.0
+    for k, payload in enumerate(_chart_payloads(page)):
+        root = tab.locator(".vg-chart").nth(k)
+        tab.wait_for_function("r => r.getAttribute('data-vg-ready') === 'listo'",
+                              arg=root.element_handle(), timeout=10000)
+        explorer = vg.GradientExplorer(max_depth=max(payload["depths"]), **payload["explorer"])
+        for _ in range(SETTINGS_PER_CHART):
+            s = _set_controls(tab, root, payload, rng)
+            shown = root.evaluate(READ_CHART_JS)
+            ref = explorer(**s)
+            assert f"L = {s['depth']}, n = {s['width']}" in shown["title"], (shown["title"], s)
+            if payload["view"] == "activacion":
+                assert shown["phi"] and shown["z"] is None
+            else:
+                for got, want in ((shown["z"], ref.preact_norm), (shown["w"], ref.weight_norm)):
+                    got = np.asarray(got, dtype=float)
+                    assert got.shape == want.shape, s
+                    assert np.array_equal(np.isnan(got), np.isnan(want)), s
+                    worst = max(worst, float(np.nanmax(np.abs(got / want - 1))))
+            np.testing.assert_allclose(shown["sat"], 100 * ref.saturated_fraction, atol=1e-9)
+            z = ref.preact_norm
+            assert power_of_ten(f"{z[0] / z[-1]:.3g}") in shown["readout"], (shown["readout"], s)
+    tab.close()
+    print(f"\n{page}: error relativo máximo {worst:.1e} en {SETTINGS_PER_CHART} configuraciones")
+    assert worst <= 1e-6, f"{page}: error relativo máximo {worst:.2e}"
+    assert outside == [] and errors == [], (outside[:3], errors[:3])
+
+
+@pytest.mark.parametrize("page", CHART_PAGES or ["(sin sitio)"])
+def test_chart_explorer_works_with_the_keyboard(browser_base, page):
+    """Con el tabulador se llega a cada control, y las flechas cambian la figura y el texto."""
+    browser, base = browser_base
+    tab = browser.new_page()
+    tab.goto(base + page, wait_until="load")
+    root = tab.locator(".vg-chart").first
+    tab.wait_for_function("r => r.getAttribute('data-vg-ready') === 'listo'",
+                          arg=root.element_handle(), timeout=10000)
+    controls = root.locator("[data-axis]")
+    for k in range(controls.count()):
+        control = controls.nth(k)
+        if control.is_disabled():
+            continue
+        label = tab.evaluate("e => e.labels.length ? e.labels[0].textContent : ''",
+                             control.element_handle())
+        assert label.strip(), "control sin etiqueta"
+        before = root.evaluate(READ_CHART_JS)
+        control.focus()
+        key = "Space" if control.get_attribute("type") == "checkbox" else (
+            "ArrowLeft" if control.get_attribute("type") == "range" and
+            control.input_value() == control.get_attribute("max") else "ArrowRight")
+        if control.evaluate("e => e.tagName") == "SELECT":
+            key = "ArrowUp" if control.input_value() != "0" else "ArrowDown"
+        tab.keyboard.press(key)
+        after = root.evaluate(READ_CHART_JS)
+        assert (after["title"], after["readout"], after["z"] or after["phi"]) != (
+            before["title"], before["readout"], before["z"] or before["phi"]), f"{label}: {key} no cambia nada"
+    tab.close()
+
+
+@pytest.mark.parametrize("page", CHART_PAGES or ["(sin sitio)"])
+def test_chart_explorer_page_weight(browser_base, page):
+    """Lo que añade un explorador a su página (BokehJS más el explorador con sus datos) no pasa
+    de 2 MB."""
+    html = (SITE / page).read_text(encoding="utf-8")
+    scripts = re.findall(r'<script src="([^"]*bokeh-[0-9.]+\.min\.js)', html)
+    assert len(scripts) == 1, scripts
+    bokeh = (SITE / page).parent / scripts[0].split("?")[0]
+    charts = re.findall(r'<div class="vg-chart".*?</script>\n</div>', html, re.S)
+    assert charts
+    added = bokeh.stat().st_size + sum(len(c.encode("utf-8")) for c in charts)
+    assert added <= CHART_BUDGET, f"{page}: {added / 1e6:.2f} MB añadidos"
+
+
+@needs_site
+def test_only_pages_with_explorers_load_bokeh():
+    for page in pages():
+        html = page.read_text(encoding="utf-8")
+        assert ('class="vg-chart"' in html) == bool(re.search(r"bokeh-[0-9.]+\.min\.js", html)), page
+
+
+@needs_site
+def test_no_dead_controls_and_no_figure_twice():
+    """En el libro en línea no queda ningún control de ipywidgets (sin núcleo no harían nada)
+    y ninguna página muestra dos veces la misma imagen."""
+    import hashlib
+
+    control = re.compile(r'"model_name": "(Dropdown|IntSlider|FloatSlider|SelectionSlider|'
+                         r'Checkbox)Model"')
+    for page in pages():
+        html = page.read_text(encoding="utf-8")
+        views = re.findall(r'application/vnd\.jupyter\.widget-view\+json">\s*\{[^}]*"model_id": "([0-9a-f]+)"', html)
+        state = re.search(r'application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', html, re.S)
+        if views and state:
+            assert not control.search(state[1]), f"{page}: controles de ipywidgets sin núcleo"
+        digests = []
+        for src in re.findall(r'<img[^>]*\bsrc="([^"]+)"', html):
+            if src.startswith("data:"):
+                digests.append(hashlib.sha1(src.encode()).hexdigest())
+            elif not src.startswith("http"):
+                target = (page.parent / src.split("?")[0]).resolve()
+                if target.suffix in (".png", ".jpg", ".svg") and target.exists():
+                    digests.append(hashlib.sha1(target.read_bytes()).hexdigest())
+        repeated = {d for d in digests if digests.count(d) > 1}
+        assert not repeated, f"{page}: la misma imagen aparece {len(digests) - len(set(digests)) + 1} veces"
+
+
+@pytest.fixture(scope="module")
+def small_chart_html():
+    import vgcourse as vg
+    from vgcourse.charts import explorer_chart
+
+    ex = vg.GradientExplorer(seed=1, max_depth=10, widths=(8, 16), n_in=6, batch=4)
+    grid = vg.explorer_grid(ex, activations=("tanh", "relu"), inits=("he_normal",),
+                            depths=(4, 10), theory=True)
+    chart = explorer_chart(grid, view="teoria", activation="tanh", depth=10, width=16,
+                           init="he_normal")
+    return chart.html, ex
+
+
+def test_chart_outside_the_book_loads_bokehjs_from_its_cdn(browser_base, small_chart_html):
+    """En Jupyter o Colab la página no trae BokehJS: el explorador lo pide a cdn.bokeh.org en la
+    versión del bokeh instalado (aquí se sirve el del paquete) y funciona igual."""
+    import bokeh
+
+    browser, _ = browser_base
+    html, ex = small_chart_html
+    js = Path(bokeh.__file__).parent / "server" / "static" / "js" / "bokeh.min.js"
+    tab = browser.new_page()
+    asked = []
+
+    def cdn(route):
+        asked.append(route.request.url)
+        route.fulfill(path=str(js), content_type="application/javascript")
+
+    tab.route("https://cdn.bokeh.org/**", cdn)
+    tab.set_content(f"<!doctype html><html lang='es'><body>{html}</body></html>")
+    root = tab.locator(".vg-chart")
+    tab.wait_for_function("r => r.getAttribute('data-vg-ready') === 'listo'",
+                          arg=root.element_handle(), timeout=10000)
+    assert asked == [f"https://cdn.bokeh.org/bokeh/release/bokeh-{bokeh.__version__}.min.js"]
+    root.locator("[data-axis=activation]").select_option("1")
+    shown = root.evaluate(READ_CHART_JS)
+    import numpy as np
+
+    np.testing.assert_allclose(shown["z"], ex(activation="relu", depth=10, width=16,
+                                               init="he_normal").preact_norm, rtol=1e-12)
+    tab.close()
+
+
+def test_several_charts_in_one_page_each_answer_their_own_controls(browser_base):
+    """La edición de una sola página (la del PDF) reúne todos los exploradores del libro en un
+    documento: cada uno se prepara y responde por separado."""
+    import bokeh
+
+    import vgcourse as vg
+    from vgcourse.charts import explorer_chart
+
+    browser, _ = browser_base
+    ex = vg.GradientExplorer(seed=1, max_depth=10, widths=(8,), n_in=6, batch=4)
+    grid = vg.explorer_grid(ex, activations=("tanh", "relu"), inits=("he_normal",), depths=(4, 10))
+    charts = [explorer_chart(grid, activation=a, depth=10, width=8, init="he_normal").html
+              for a in ("tanh", "relu")]
+    js = Path(bokeh.__file__).parent / "server" / "static" / "js" / "bokeh.min.js"
+    tab = browser.new_page()
+    tab.set_content(f"<!doctype html><html lang='es'><head><script>{js.read_text()}</script>"
+                    f"</head><body>{''.join(charts)}</body></html>")
+    roots = tab.locator(".vg-chart")
+    assert roots.count() == 2
+    for k in range(2):
+        tab.wait_for_function("r => r.getAttribute('data-vg-ready') === 'listo'",
+                              arg=roots.nth(k).element_handle(), timeout=10000)
+    roots.nth(1).locator("[data-axis=depth]").fill("0")
+    assert "L = 10" in roots.nth(0).locator(".vg-chart-title").inner_text()
+    assert "L = 4" in roots.nth(1).locator(".vg-chart-title").inner_text()
+    tab.close()
+
+
+def test_chart_without_bokehjs_says_so_in_spanish(browser_base, small_chart_html):
+    browser, _ = browser_base
+    tab = browser.new_page()
+    tab.route("https://cdn.bokeh.org/**", lambda r: r.abort())
+    tab.set_content(f"<!doctype html><html lang='es'><body>{small_chart_html[0]}</body></html>")
+    root = tab.locator(".vg-chart")
+    tab.wait_for_function("r => r.getAttribute('data-vg-ready') === 'error'",
+                          arg=root.element_handle(), timeout=10000)
+    assert "No se pudo cargar BokehJS" in root.locator(".vg-chart-readout").inner_text()
+    tab.close()

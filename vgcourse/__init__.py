@@ -16,9 +16,9 @@ Ejemplo::
 """
 
 # Regla de visibilidad (la comprueba tests/test_layering.py):
-# - los módulos de cálculo (estos dieciséis) no importan matplotlib ni ipywidgets, y su
+# - los módulos de cálculo (estos dieciséis) no importan matplotlib, Bokeh ni ipywidgets, y su
 #   ``__all__`` es exactamente lo que el paquete reexporta aquí;
-# - los de presentación (plots, animation, widgets) se importan aparte, como
+# - los de presentación (plots, animation, charts, widgets) se importan aparte, como
 #   ``vgcourse.plots``, para que importar el paquete no cargue matplotlib;
 # - lo que varios módulos comparten sin ser API pública vive en módulos privados
 #   (_core, _precision, _validation, _plotting), y ningún nombre que empiece por «_» se
@@ -62,8 +62,11 @@ from vgcourse.exercises import (
 from vgcourse.explorer import (
     EXPLORER_ACTIVATIONS,
     EXPLORER_INITS,
+    ExplorerGrid,
     ExplorerResult,
     GradientExplorer,
+    GridProfile,
+    explorer_grid,
 )
 from vgcourse.gradients import (
     LayerGradients,
@@ -164,9 +167,11 @@ __all__ = [
     "EXPLORER_ACTIVATIONS",
     "EXPLORER_INITS",
     "Exercise",
+    "ExplorerGrid",
     "ExplorerResult",
     "Feedback",
     "GradientExplorer",
+    "GridProfile",
     "GridResult",
     "INITIALIZERS",
     "INITIALIZER_NAMES",
@@ -199,6 +204,7 @@ __all__ = [
     "depth_scale",
     "derivative",
     "enable_x64",
+    "explorer_grid",
     "fixed_point_q",
     "float64",
     "forward",

@@ -254,6 +254,45 @@ def preact_underflow(magnitude: jax.Array, thr: float, chained: bool) -> jax.Arr
     return jax.lax.scan(step, jnp.asarray(False), magnitude, reverse=True)[1]
 
 
+def layer_summary(value, g_params, g_z, depth, *, residual) -> LayerGradients:
+    """Normas por capa y marcas de *underflow* de unos gradientes ya calculados.
+
+    ``g_params`` son los gradientes de los parámetros y ``g_z`` (``(L, B, n)``) los de las
+    perturbaciones de cada capa; ``depth`` (entero trazado o ``None``) deja fuera las capas
+    l > depth. Lo comparten :func:`grad_core` y la rejilla de los exploradores.
+    """
+    dt = g_z.dtype
+    n_layers = g_z.shape[0]
+    weight_norm, weight_max = layer_weight_norms(g_params)
+    bias_all = jnp.concatenate([g_params["input"]["b"][None], g_params["hidden"]["b"]])
+    bias_norm, _ = scaled_norm(bias_all, (1,))
+    # una sola pasada sobre ∂L/∂Z (L, B, n): la norma de Frobenius de cada capa es la
+    # norma de sus normas por ejemplo, y su máximo, el máximo de los máximos por ejemplo
+    per_example, per_example_max = scaled_norm(g_z, (2,))
+    preact_norm, _ = scaled_norm(per_example, (1,))
+    preact_max = jnp.max(per_example_max, axis=1)
+
+    thr = underflow_threshold(dt)
+    # En un barrido de profundidad las capas l > depth no existen: ni se miden ni se marcan como underflow.
+    active = jnp.ones(n_layers, bool) if depth is None else jnp.arange(n_layers) < depth
+    chained = not residual  # sin salto, cada ∂L/∂z se calcula a partir del de encima
+    z_flag = preact_underflow(preact_max, thr, chained) & active
+    # ∂L/∂W_l = h_{l-1}ᵀ ∂L/∂z_l: hereda el underflow de ∂L/∂z_l, o lo tiene por sí mismo
+    w_flag = (z_flag | ((weight_max < thr) & (weight_max > 0))) & active
+    nan = jnp.asarray(jnp.nan, dt)
+    readout_norm, _ = scaled_norm(g_params["readout"]["W"], (0, 1))
+    return LayerGradients(
+        loss=value,
+        weight_norm=jnp.where(w_flag, nan, weight_norm),
+        bias_norm=jnp.where(w_flag, nan, bias_norm),
+        preact_norm=jnp.where(z_flag, nan, preact_norm),
+        preact_norm_per_example=jnp.where(z_flag[:, None], nan, per_example),
+        weight_underflow=w_flag,
+        preact_underflow=z_flag,
+        readout_weight_norm=readout_norm,
+    )
+
+
 def grad_core(
     params: Params,
     x: jax.Array,
@@ -292,34 +331,7 @@ def grad_core(
         params, perturb
     )
 
-    weight_norm, weight_max = layer_weight_norms(g_params)
-    bias_all = jnp.concatenate([g_params["input"]["b"][None], g_params["hidden"]["b"]])
-    bias_norm, _ = scaled_norm(bias_all, (1,))
-    # una sola pasada sobre ∂L/∂Z (L, B, n): la norma de Frobenius de cada capa es la
-    # norma de sus normas por ejemplo, y su máximo, el máximo de los máximos por ejemplo
-    per_example, per_example_max = scaled_norm(g_z, (2,))
-    preact_norm, _ = scaled_norm(per_example, (1,))
-    preact_max = jnp.max(per_example_max, axis=1)
-
-    thr = underflow_threshold(x.dtype)
-    # En un barrido de profundidad las capas l > depth no existen: ni se miden ni se marcan como underflow.
-    active = jnp.ones(n_layers, bool) if depth is None else jnp.arange(n_layers) < depth
-    chained = not residual  # sin salto, cada ∂L/∂z se calcula a partir del de encima
-    z_flag = preact_underflow(preact_max, thr, chained) & active
-    # ∂L/∂W_l = h_{l-1}ᵀ ∂L/∂z_l: hereda el underflow de ∂L/∂z_l, o lo tiene por sí mismo
-    w_flag = (z_flag | ((weight_max < thr) & (weight_max > 0))) & active
-    nan = jnp.asarray(jnp.nan, x.dtype)
-    readout_norm, _ = scaled_norm(g_params["readout"]["W"], (0, 1))
-    result = LayerGradients(
-        loss=value,
-        weight_norm=jnp.where(w_flag, nan, weight_norm),
-        bias_norm=jnp.where(w_flag, nan, bias_norm),
-        preact_norm=jnp.where(z_flag, nan, preact_norm),
-        preact_norm_per_example=jnp.where(z_flag[:, None], nan, per_example),
-        weight_underflow=w_flag,
-        preact_underflow=z_flag,
-        readout_weight_norm=readout_norm,
-    )
+    result = layer_summary(value, g_params, g_z, depth, residual=residual)
     if return_arrays:
         result = result._replace(weight_grads=g_params, preact_grads=g_z)
     return (result, z) if with_preacts else result
