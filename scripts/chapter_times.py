@@ -6,6 +6,7 @@ escribirla a mano:
 
     python scripts/chapter_times.py                 # del último libro construido (_build)
     python scripts/chapter_times.py --ejecutar      # ejecuta cada página aquí y cuenta compilaciones
+    python scripts/chapter_times.py --ejecutar --celdas 5 04_5   # y las 5 celdas más lentas
 
 - Sin opciones, lee el tiempo de ejecución que myst-nb guardó para cada cuaderno en el entorno
   de Sphinx de la última construcción (``_build/.doctrees/environment.pickle``): el tiempo que
@@ -13,6 +14,9 @@ escribirla a mano:
 - Con ``--ejecutar``, ejecuta cada página con nbclient (un núcleo nuevo por página, en esta
   máquina y con este entorno) y añade, con ``jax.monitoring``, cuántas funciones compiló XLA y
   cuánto tiempo pasó compilando. Tarda lo que tarden todas las páginas.
+
+Con ``--celdas N`` (y ``--ejecutar``), imprime además las N celdas más lentas de cada página,
+con su primera línea: dónde se va el tiempo.
 
 Imprime una tabla en Markdown (página, segundos, compilaciones, segundos compilando) con el
 total y marca las páginas que pasan del objetivo de 60 s. No es una prueba: el tiempo depende de
@@ -66,7 +70,29 @@ def from_build(build: Path) -> dict[str, dict]:
     return rows
 
 
-def execute(timeout: int, pages: list[str] | None = None) -> dict[str, dict]:
+def _cell_seconds(cell) -> float:
+    """Segundos entre el inicio y la respuesta de una celda, de los tiempos que guarda nbclient."""
+    from datetime import datetime  # noqa: PLC0415
+
+    timing = cell.get("metadata", {}).get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    parse = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(end) - parse(start)).total_seconds()
+
+
+def slowest_cells(nb, n: int) -> list[tuple[float, int, str]]:
+    """Las ``n`` celdas de código más lentas: (segundos, número de celda, primera línea)."""
+    rows = []
+    for i, cell in enumerate(nb.cells[1:-1]):  # i: índice en el cuaderno original
+        if cell.cell_type == "code":
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            rows.append((_cell_seconds(cell), i, first[:70]))
+    return sorted(rows, reverse=True)[:n]
+
+
+def execute(timeout: int, pages: list[str] | None = None, cells: int = 0) -> dict[str, dict]:
     """Ejecuta cada página (o solo las que contienen alguno de ``pages``) con nbclient y cuenta
     sus compilaciones."""
     import nbformat  # noqa: PLC0415
@@ -88,6 +114,8 @@ def execute(timeout: int, pages: list[str] | None = None) -> dict[str, dict]:
         rows[name] = {"segundos": seconds, "ok": True, "compilaciones": counts["n"],
                       "compilando": counts["s"]}
         print(f"{name}: {seconds:.0f} s, {counts['n']} compilaciones", file=sys.stderr)
+        for cell_s, i, first in slowest_cells(nb, cells):
+            print(f"    celda {i:3d}: {cell_s:6.1f} s  {first}", file=sys.stderr)
     return rows
 
 
@@ -116,12 +144,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="carpeta de la construcción (por defecto, _build)")
     parser.add_argument("--ejecutar", action="store_true",
                         help="ejecutar cada página aquí y contar sus compilaciones")
+    parser.add_argument("--celdas", type=int, default=0, metavar="N",
+                        help="con --ejecutar, imprimir también las N celdas más lentas de cada página")
     parser.add_argument("--timeout", type=int, default=600, help="segundos por celda")
     parser.add_argument("paginas", nargs="*",
                         help="con --ejecutar, solo las páginas cuyo nombre contiene alguno de "
                              "estos textos (p. ej. 07_recurrentes)")
     args = parser.parse_args(argv)
-    rows = execute(args.timeout, args.paginas) if args.ejecutar else from_build(args.build)
+    rows = execute(args.timeout, args.paginas, args.celdas) if args.ejecutar else from_build(args.build)
     print(table(rows))
     return 0
 

@@ -43,3 +43,25 @@ def test_report_says_what_is_missing(tmp_path):
     build = fake_build(tmp_path, {name: 1.0 for name in pages[1:]})
     with pytest.raises(SystemExit, match=f"no ejecutó {pages[0]}"):
         chapter_times.from_build(build)
+
+
+def test_slowest_cells_come_from_the_timing_nbclient_records():
+    import nbformat  # noqa: PLC0415
+
+    def timed(source, start, end):
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["execution"] = {"iopub.execute_input": f"2026-12-01T10:00:{start}Z",
+                                      "shell.execute_reply": f"2026-12-01T10:00:{end}Z"}
+        return cell
+
+    nb = nbformat.v4.new_notebook(cells=[
+        timed("# contador", "00.000", "00.100"),  # la celda añadida al principio: no cuenta
+        timed("\nrapida = 1", "01.000", "01.250"),
+        nbformat.v4.new_markdown_cell("texto"),
+        timed("lenta = 2\nmas = 3", "02.000", "09.500"),
+        nbformat.v4.new_code_cell("sin_tiempos = 4"),  # sin metadatos: 0 s
+        timed("# contador final", "10.000", "50.000"),  # la añadida al final: no cuenta
+    ])
+    # índices del cuaderno original (sin la celda añadida al principio) y su primera línea
+    assert chapter_times.slowest_cells(nb, 2) == [(7.5, 2, "lenta = 2"), (0.25, 0, "rapida = 1")]
+    assert [i for _, i, _ in chapter_times.slowest_cells(nb, 10)] == [2, 0, 3]
