@@ -16,7 +16,7 @@ Ejemplo::
 """
 
 # Regla de visibilidad (la comprueba tests/test_layering.py):
-# - los módulos de cálculo (estos dieciséis) no importan matplotlib, Bokeh ni ipywidgets, y su
+# - los módulos de cálculo (estos diecisiete) no importan matplotlib, Bokeh ni ipywidgets, y su
 #   ``__all__`` es exactamente lo que el paquete reexporta aquí;
 # - los de presentación (plots, animation, charts, widgets) se importan aparte, como
 #   ``vgcourse.plots``, para que importar el paquete no cargue matplotlib;
@@ -46,6 +46,9 @@ from vgcourse.activations import (
 from vgcourse.chain import (
     chain_forward,
     chain_grad,
+)
+from vgcourse.concurrency import (
+    parallel_map,
 )
 from vgcourse.datasets import (
     Dataset,
@@ -229,6 +232,7 @@ __all__ = [
     "load_digits",
     "math_table",
     "mean_field_table",
+    "parallel_map",
     "params_from_layers",
     "parse_answer",
     "phase_diagram",
