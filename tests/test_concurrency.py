@@ -68,9 +68,15 @@ def test_the_error_of_a_task_reaches_the_caller():
         vg.parallel_map(fails_on_two, range(4), workers=2)
 
 
-@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
-def test_bad_workers_get_a_spanish_error(workers):
-    with pytest.raises(ValueError, match=r"`workers` debe ser un entero ≥ 1"):
+@pytest.mark.parametrize("workers", [0, -1])
+def test_too_few_workers_get_a_spanish_error(workers):
+    with pytest.raises(ValueError, match=r"`workers` debe ser un entero ≥ 1; se recibió -?\d"):
+        vg.parallel_map(lambda x: x, [1, 2], workers=workers)
+
+
+@pytest.mark.parametrize("workers", [1.5, True, "2"])
+def test_workers_that_are_not_integers_get_a_spanish_error(workers):
+    with pytest.raises(TypeError, match=r"`workers` debe ser un número entero ≥ 1; se recibió"):
         vg.parallel_map(lambda x: x, [1, 2], workers=workers)
 
 

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from vgcourse._precision import x64_enabled, x64_scope
+from vgcourse._validation import check_int
 
 __all__ = ["parallel_map"]
 
@@ -56,10 +57,7 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], *,
             usar el proceso; con 1, o con un solo elemento, es el bucle en secuencia.
     """
     items = list(items)
-    if workers is None:
-        workers = _usable_cores()
-    elif isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"`workers` debe ser un entero ≥ 1 (se recibió {workers!r}).")
+    workers = _usable_cores() if workers is None else check_int("workers", workers)
     workers = min(workers, len(items))
     if workers <= 1:
         return [fn(x) for x in items]
