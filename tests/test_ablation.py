@@ -72,3 +72,28 @@ def test_search_learning_rate_is_the_grid_over_the_rates():
     run = vg.search_learning_rate("base", data, rates=(0.01, 0.1), steps=4, record_every=2)
     np.testing.assert_array_equal(run.learning_rates, [0.01, 0.1])
     assert run.history.step[-1] == 4
+
+
+def test_searching_several_variants_at_once_is_searching_each_one():
+    """Todos los entrenamientos de varias búsquedas en un solo parallel_map dan, bit a bit, la
+    búsqueda de cada variante por separado."""
+    data = vg.load_digits(seed=0)
+    kw = dict(rates=(0.01, 0.3), steps=4, record_every=2)
+    together = vg.search_learning_rates(("bn", "relu_he"), data, **kw)
+    assert list(together) == ["bn", "relu_he"]
+    for key, run in together.items():
+        alone = vg.search_learning_rate(key, data, **kw)
+        np.testing.assert_array_equal(run.final_loss, alone.final_loss)
+        assert run.best_learning_rate == alone.best_learning_rate
+        np.testing.assert_array_equal(run.history.preact_grad_norm, alone.history.preact_grad_norm)
+    assert together["bn"].best_learning_rate == 0.3  # con 4 pasos, la tasa mayor gana
+
+
+def test_searching_several_variants_validates_in_spanish():
+    data = vg.load_digits(seed=0)
+    with pytest.raises(ValueError, match="relu_he"):
+        vg.search_learning_rates(("base", "relu+he"), data)
+    with pytest.raises(ValueError, match="al menos una tasa"):
+        vg.search_learning_rates(("base",), data, rates=())
+    with pytest.raises(ValueError, match="rates"):
+        vg.search_learning_rates(("base",), data, rates=(0.1, -1.0))

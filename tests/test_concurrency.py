@@ -87,3 +87,16 @@ def test_the_threads_inherit_the_precision_of_the_caller():
     assert vg.parallel_map(lambda _: vg.x64_enabled(), [1, 2], workers=2) == [True, True]
     with x64_scope(False):
         assert vg.parallel_map(lambda _: vg.x64_enabled(), [1, 2], workers=2) == [False, False]
+
+
+def test_a_parallel_map_inside_another_runs_in_sequence():
+    """Dentro de un hilo de parallel_map, otro parallel_map no abre más hilos (los núcleos ya
+    están ocupados); fuera de él, vuelve a abrirlos."""
+    def inner(_):
+        here = threading.current_thread()
+        return vg.parallel_map(lambda _: threading.current_thread() is here, [1, 2, 3], workers=3)
+
+    assert vg.parallel_map(inner, [1, 2], workers=2) == [[True] * 3, [True] * 3]
+    main = threading.current_thread()
+    assert vg.parallel_map(lambda _: threading.current_thread() is main, [1, 2], workers=2) \
+        == [False, False]

@@ -125,3 +125,27 @@ def test_a_short_training_learns_the_short_task():
 def test_bad_input_gets_spanish_errors(kwargs, match):
     with pytest.raises((TypeError, ValueError), match=match):
         vg.train_adding(**kwargs)
+
+
+def test_several_cells_at_once_are_each_cell_alone():
+    """train_adding_cells reparte celdas × semillas entre los núcleos: da, bit a bit, lo mismo
+    que train_adding de cada celda, con una compilación por celda."""
+    kw = dict(lengths=(3, 5), seeds=(0, 1), clips=(None, 0.5), **{**SMALL, "hidden": 3})
+    with count_compilations() as compiled:  # anchura 3: ninguna otra prueba la ha compilado
+        together = vg.train_adding_cells(("rnn", "gru"), **kw)
+    assert compiled["jit(_train_jit)"] == 2, dict(compiled)
+    assert list(together) == ["rnn", "gru"]
+    for cell, h in together.items():
+        alone = vg.train_adding(cell, **kw)
+        np.testing.assert_array_equal(h.loss, alone.loss)
+        np.testing.assert_array_equal(h.test_loss, alone.test_loss)
+        assert h.loss.shape == (2, 2, 2, SMALL["steps"])
+
+
+def test_several_cells_validate_in_spanish():
+    with pytest.raises(TypeError, match="Falta `lengths`"):
+        vg.train_adding_cells(("rnn",), seeds=(0,))
+    with pytest.raises(TypeError, match="Las opciones válidas son: lengths, seeds"):
+        vg.train_adding_cells(("rnn",), lengths=5, seed=0)
+    with pytest.raises(ValueError, match="lstm"):
+        vg.train_adding_cells(("rnn", "lsmt"), lengths=5)

@@ -32,6 +32,7 @@ from vgcourse.ablation import (
     baseline_params,
     initial_gradients,
     search_learning_rate,
+    search_learning_rates,
     train_variant,
 )
 from vgcourse.activations import (
@@ -120,6 +121,7 @@ from vgcourse.recurrent_training import (
     OPTIMIZERS,
     AddingHistory,
     train_adding,
+    train_adding_cells,
 )
 from vgcourse.report import (
     glue,
@@ -247,11 +249,13 @@ __all__ = [
     "saturated_mask",
     "saturation_bounds",
     "search_learning_rate",
+    "search_learning_rates",
     "sigma_w2",
     "time_gradients",
     "time_profile",
     "train",
     "train_adding",
+    "train_adding_cells",
     "train_lr_grid",
     "train_variant",
     "variance_map",

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import jax
 
 from vgcourse._core import LayerGradients, Params
-from vgcourse._validation import check_choice
+from vgcourse._validation import check_choice, check_float
+from vgcourse.concurrency import parallel_map
 from vgcourse.datasets import Dataset
 from vgcourse.gradients import layer_gradients
 from vgcourse.initializers import INITIALIZERS
@@ -40,6 +41,7 @@ __all__ = [
     "baseline_params",
     "initial_gradients",
     "search_learning_rate",
+    "search_learning_rates",
     "train_variant",
 ]
 
@@ -156,6 +158,35 @@ def search_learning_rate(variant: str | Variant, data: Dataset, *,
                          learning_rates=rates, steps=steps, record_every=record_every,
                          x_test=data.x_test,
                          y_test=data.y_test, **v.options())
+
+
+def search_learning_rates(variants: dict[str, Variant] | tuple[str, ...], data: Dataset, *,
+                          rates: tuple[float, ...] = RATES, steps: int = STEPS,
+                          record_every: int = 10) -> dict[str, GridResult]:
+    """:func:`search_learning_rate` de varias variantes a la vez: ``{nombre: GridResult}``.
+
+    Da exactamente lo mismo que buscar una variante detrás de otra, pero reparte entre los
+    núcleos todos los entrenamientos (variantes × tasas) en un solo :func:`vgcourse.parallel_map`,
+    en el orden que mejor los ocupa: primero una tasa de cada variante (las compilaciones de
+    arquitecturas distintas van a la vez) y después las demás, que ya encuentran su programa
+    compilado.
+
+    Args:
+        variants: nombres de variantes de :data:`VARIANTS` (o el propio diccionario).
+        data: los datos (:func:`vgcourse.load_digits`).
+        rates, steps, record_every: como en :func:`search_learning_rate`.
+    """
+    names = [check_choice("variant", v, VARIANTS) for v in variants]
+    rates = tuple(check_float(f"rates[{i}]", r, strictly_positive=True)
+                  for i, r in enumerate(rates))
+    if not rates:
+        raise ValueError("`rates` debe contener al menos una tasa de aprendizaje.")
+    tasks = [(name, rate) for rate in rates for name in names]
+    runs = parallel_map(lambda t: train_variant(t[0], data, learning_rate=t[1], steps=steps,
+                                                record_every=record_every), tasks)
+    done = dict(zip(tasks, runs, strict=True))
+    return {name: GridResult.select(rates, [done[name, rate] for rate in rates])
+            for name in names}
 
 
 def initial_gradients(variant: str | Variant, data: Dataset, *, depth: int | None = None,
