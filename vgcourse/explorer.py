@@ -36,6 +36,7 @@ import numpy as np
 from vgcourse._core import batch_core, check_architecture, forward_core, grad_core, layer_summary, loss_fn
 from vgcourse._precision import resolve_dtype
 from vgcourse._validation import check_choice, check_float, check_int, check_int_sequence
+from vgcourse.concurrency import parallel_map
 from vgcourse.activations import (
     ACTIVATIONS,
     activation_curves,
@@ -430,7 +431,8 @@ def explorer_grid(
 
     Cada configuración da los mismos gradientes que ``explorer(...)`` (las mismas matrices
     sorteadas y el mismo lote), salvo diferencias de redondeo de float64, pero la
-    rejilla entera se calcula con una compilación por anchura y arquitectura: todas las
+    rejilla entera se calcula con una compilación por anchura y arquitectura (que van a la
+    vez, una por núcleo, con :func:`vgcourse.parallel_map`): todas las
     profundidades comparten un paso hacia delante, y las inicializaciones y las α van
     vectorizadas. La usa el libro en línea, donde no hay núcleo que calcule.
 
@@ -484,29 +486,36 @@ def explorer_grid(
     z_out, w_out = np.full(shape, np.nan), np.full(shape, np.nan)
     sat_out = np.full(shape[:4] + (max_l,), np.nan)
     raw_all = explorer._raw
-    for wi, n in enumerate(widths):
+
+    def group(task):
+        """Todas las activaciones de una anchura y una arquitectura (una compilación)."""
+        n, (res, bn) = task
         raw = {
             "input": tuple(m[:, :n] for m in raw_all["input"]),
             "hidden": tuple(m[: max_l - 1, :n, :n] for m in raw_all["hidden"]),
             "readout": tuple(m[:n] for m in raw_all["readout"]),
         }
-        for res, bn in dict.fromkeys((r, b) for r, _, b in archs):
-            members = [k for k, (r, _, b) in enumerate(archs) if (r, b) == (res, bn)]
-            rows = [(i, k) for i in inits for k in members]
-            uniform = jnp.asarray([EXPLORER_INITS[i] for i, _ in rows])
-            sc = np.array([explorer.scales(i, n) for i, _ in rows])
-            scales = tuple(jnp.asarray(sc[:, j], dt) for j in range(3))
-            alpha = jnp.asarray([archs[k][1] for _, k in rows], dt)
-            fn = _grid_jit(acts, depths, "linear" if res else False, bn)
-            for ai in range(len(acts)):
-                zn, wn, sat = fn(raw, explorer._x, explorer._y, jnp.asarray(ai, jnp.int32),
-                                 uniform, scales, alpha, lo, hi)
-                zn, wn, sat = np.asarray(zn), np.asarray(wn), np.asarray(sat)
-                for row, (init, k) in enumerate(rows):
-                    ii = inits.index(init)
-                    z_out[ai, ii, wi, k] = zn[row]
-                    w_out[ai, ii, wi, k] = wn[row]
-                    sat_out[ai, ii, wi, k] = sat[row]
+        members = [k for k, (r, _, b) in enumerate(archs) if (r, b) == (res, bn)]
+        rows = [(i, k) for i in inits for k in members]
+        uniform = jnp.asarray([EXPLORER_INITS[i] for i, _ in rows])
+        sc = np.array([explorer.scales(i, n) for i, _ in rows])
+        scales = tuple(jnp.asarray(sc[:, j], dt) for j in range(3))
+        alpha = jnp.asarray([archs[k][1] for _, k in rows], dt)
+        fn = _grid_jit(acts, depths, "linear" if res else False, bn)
+        return rows, [tuple(np.asarray(a) for a in fn(
+            raw, explorer._x, explorer._y, jnp.asarray(ai, jnp.int32), uniform, scales, alpha,
+            lo, hi)) for ai in range(len(acts))]
+
+    # cada anchura y arquitectura es un programa compilado distinto: a la vez, uno por núcleo
+    tasks = [(n, arch) for n in widths for arch in dict.fromkeys((r, b) for r, _, b in archs)]
+    for (n, _), (rows, per_act) in zip(tasks, parallel_map(group, tasks), strict=True):
+        wi = widths.index(n)
+        for ai, (zn, wn, sat) in enumerate(per_act):
+            for row, (init, k) in enumerate(rows):
+                ii = inits.index(init)
+                z_out[ai, ii, wi, k] = zn[row]
+                w_out[ai, ii, wi, k] = wn[row]
+                sat_out[ai, ii, wi, k] = sat[row]
     slope = None
     if theory:
         slope = np.full(shape[:3], np.nan)
