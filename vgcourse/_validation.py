@@ -108,6 +108,15 @@ def check_int_sequence(arg: str, value: object, *, minimum: int = 1) -> tuple[in
     return tuple(check_int(f"{arg}[{i}]", v, minimum=minimum) for i, v in enumerate(value))
 
 
+def check_learning_rates(arg: str, values: Iterable[object]) -> tuple[float, ...]:
+    """Una secuencia no vacía de tasas de aprendizaje > 0 (las de una búsqueda de la tasa)."""
+    rates = tuple(check_float(f"{arg}[{i}]", v, strictly_positive=True)
+                  for i, v in enumerate(values))
+    if not rates:
+        raise ValueError(f"`{arg}` debe contener al menos una tasa de aprendizaje.")
+    return rates
+
+
 def check_array(
     arg: str,
     value: object,

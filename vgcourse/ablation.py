@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import jax
 
 from vgcourse._core import LayerGradients, Params
-from vgcourse._validation import check_choice, check_float
+from vgcourse._validation import check_choice, check_learning_rates
 from vgcourse.concurrency import parallel_map
 from vgcourse.datasets import Dataset
 from vgcourse.gradients import layer_gradients
@@ -177,10 +177,7 @@ def search_learning_rates(variants: dict[str, Variant] | tuple[str, ...], data: 
         rates, steps, record_every: como en :func:`search_learning_rate`.
     """
     names = [check_choice("variant", v, VARIANTS) for v in variants]
-    rates = tuple(check_float(f"rates[{i}]", r, strictly_positive=True)
-                  for i, r in enumerate(rates))
-    if not rates:
-        raise ValueError("`rates` debe contener al menos una tasa de aprendizaje.")
+    rates = check_learning_rates("rates", rates)
     tasks = [(name, rate) for rate in rates for name in names]
     runs = parallel_map(lambda t: train_variant(t[0], data, learning_rate=t[1], steps=steps,
                                                 record_every=record_every), tasks)

@@ -486,15 +486,19 @@ def explorer_grid(
     z_out, w_out = np.full(shape, np.nan), np.full(shape, np.nan)
     sat_out = np.full(shape[:4] + (max_l,), np.nan)
     raw_all = explorer._raw
-
-    def group(task):
-        """Todas las activaciones de una anchura y una arquitectura (una compilación)."""
-        n, (res, bn) = task
-        raw = {
+    raw_by_width = {  # las matrices base recortadas a cada anchura, una vez por anchura
+        n: {
             "input": tuple(m[:, :n] for m in raw_all["input"]),
             "hidden": tuple(m[: max_l - 1, :n, :n] for m in raw_all["hidden"]),
             "readout": tuple(m[:n] for m in raw_all["readout"]),
         }
+        for n in widths
+    }
+
+    def group(task):
+        """Todas las activaciones de una anchura y una arquitectura (una compilación)."""
+        n, (res, bn) = task
+        raw = raw_by_width[n]
         members = [k for k, (r, _, b) in enumerate(archs) if (r, b) == (res, bn)]
         rows = [(i, k) for i in inits for k in members]
         uniform = jnp.asarray([EXPLORER_INITS[i] for i, _ in rows])

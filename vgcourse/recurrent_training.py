@@ -32,6 +32,7 @@ la pérdida final (medido con uno y dos núcleos); en float64 queda en la sexta.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -196,7 +197,7 @@ def train_adding_cells(cells: Sequence[str], **options) -> dict[str, AddingHisto
         raise TypeError("Falta `lengths`: las longitudes de las secuencias del problema de la suma.")
     unknown = sorted(set(options) - set(_OPTIONS))
     if unknown:
-        raise TypeError(f"`train_adding` no acepta {', '.join(map(repr, unknown))}. "
+        raise TypeError(f"`train_adding_cells` no acepta {', '.join(map(repr, unknown))}. "
                         f"Las opciones válidas son: {', '.join(_OPTIONS)}.")
     o = {**_DEFAULTS, **options}
     lengths = check_int_sequence("lengths", o["lengths"], minimum=2)
@@ -238,8 +239,9 @@ def train_adding_cells(cells: Sequence[str], **options) -> dict[str, AddingHisto
     return histories
 
 
-#: opciones de :func:`train_adding` y sus valores por defecto (``lengths`` no tiene)
-_DEFAULTS = dict(seeds=(0, 1, 2), clips=(None,), hidden=32, steps=600, batch=64,
-                 optimizer="adam", learning_rate=1e-2, scale=1.0, forget_bias=1.0,
-                 test_batch=1024, dtype=None)
-_OPTIONS = ("lengths", *_DEFAULTS)
+#: opciones de :func:`train_adding` (todas menos ``cell``) y sus valores por defecto, sacados
+#: de su firma: una sola fuente para las dos funciones (``lengths`` no tiene valor por defecto)
+_SIGNATURE = inspect.signature(train_adding).parameters
+_OPTIONS = tuple(_SIGNATURE)[1:]
+_DEFAULTS = {name: _SIGNATURE[name].default for name in _OPTIONS
+             if _SIGNATURE[name].default is not inspect.Parameter.empty}

@@ -49,7 +49,7 @@ from vgcourse._core import (
     loss_fn,
     prepare_call,
 )
-from vgcourse._validation import check_float, check_int, validate_inputs
+from vgcourse._validation import check_float, check_int, check_learning_rates, validate_inputs
 from vgcourse.concurrency import parallel_map
 
 __all__ = ["GridResult", "TrainingHistory", "TrainingOptions", "train", "train_lr_grid"]
@@ -205,8 +205,9 @@ def _training_options(options) -> dict:
     return options
 
 
-def _run(params, params0, opt_state, data, kwargs, n_blocks, progress):
-    """Registro inicial y ``n_blocks`` bloques; devuelve ``(registros apilados, params finales)``."""
+def _run(params, opt_state, data, kwargs, n_blocks, progress):
+    """Registro inicial y ``n_blocks`` bloques desde ``params`` (contra los que se mide el cambio
+    de los pesos); devuelve ``(registros apilados, params finales)``."""
     bar = None
     if progress is not None:
         from tqdm.auto import tqdm  # noqa: PLC0415 (solo si se pide la barra)
@@ -215,10 +216,10 @@ def _run(params, params0, opt_state, data, kwargs, n_blocks, progress):
         bar = tqdm(total=n_blocks * every, desc=str(progress), unit=" pasos",
                    bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} pasos")
     zeros = jax.tree.map(jnp.zeros_like, params)  # no se usa: el primer registro no da pasos
-    carry, grads, rec = _block(params, opt_state, zeros, True, params0, *data, **kwargs)
+    carry, grads, rec = _block(params, opt_state, zeros, True, params, *data, **kwargs)
     records = [rec]
     for _ in range(n_blocks):
-        carry, grads, rec = _block(*carry, grads, False, params0, *data, **kwargs)
+        carry, grads, rec = _block(*carry, grads, False, params, *data, **kwargs)
         records.append(rec)
         if bar is not None:
             bar.update(kwargs["record_every"])
@@ -284,7 +285,7 @@ def train(
         opt_state.hyperparams["learning_rate"] = jnp.asarray(learning_rate, data[0].dtype)
     else:
         opt_state = optimizer.init(params)
-    records, final = _run(params, params, opt_state, data,
+    records, final = _run(params, opt_state, data,
                           dict(optimizer=optimizer, **kwargs), n_blocks, progress)
     return _history(records, final, kwargs["record_every"])
 
@@ -311,10 +312,7 @@ def train_lr_grid(
         learning_rates: secuencia de tasas > 0.
         **options: como en :func:`train`.
     """
-    rates = [check_float(f"learning_rates[{i}]", v, strictly_positive=True)
-             for i, v in enumerate(learning_rates)]
-    if not rates:
-        raise ValueError("`learning_rates` debe contener al menos una tasa de aprendizaje.")
+    rates = check_learning_rates("learning_rates", learning_rates)
     _prepare(params, x, y, **_training_options(options))  # valida antes de abrir los hilos
     histories = parallel_map(
         lambda lr: train(params, x, y, learning_rate=lr, **options), rates)
