@@ -8,7 +8,7 @@ pytest.importorskip("ipywidgets")
 from helpers import count_compilations  # noqa: E402
 from vgcourse.explorer import GradientExplorer  # noqa: E402
 from vgcourse.report import power_of_ten  # noqa: E402
-from vgcourse.widgets import ExplorerWidget, gradient_explorer  # noqa: E402
+from vgcourse.widgets import ExplorerWidget, explorer_figure, gradient_explorer  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -34,6 +34,39 @@ def test_every_control_redraws_without_recompiling(explorer, view):
     assert compiled["jit(_explore_core)"] == 0, compiled
     assert len(ui.latencies) == 1 + len(changes)
     assert len(images) == 1 + len(changes)  # cada cambio produjo una figura distinta
+
+
+def _fresh_png(explorer, view, settings) -> bytes:
+    """La figura fija de ``settings`` (dibujada desde cero), codificada como la del widget."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = explorer_figure(explorer, view=view, **settings)
+    plt.close(fig)
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("view", ["gradientes", "teoria", "activacion"])
+def test_moving_the_lines_draws_the_same_figure_as_drawing_from_scratch(explorer, view):
+    # el widget solo mueve las líneas cuando puede: el PNG que envía tras cada cambio es,
+    # byte a byte, el de la figura fija de la misma configuración dibujada desde cero
+    ui = gradient_explorer(explorer, view=view, architecture=True, activation="tanh", depth=6,
+                           width=8, init="xavier_normal")
+    changes = [("depth", 9), ("width", 16), ("init", "he_normal"), ("depth", 3),
+               ("init", "standard"), ("activation", "relu"), ("residual", True),
+               ("residual_scale", 0.5), ("depth", 10), ("batchnorm", True), ("width", 8)]
+    for name, value in changes:
+        ui.controls[name].value = value
+        assert bytes(ui.image.value) == _fresh_png(explorer, view, ui.settings()), (name, value)
+    # y de verdad se movieron: solo se dibujó desde cero al cambiar la leyenda o el panel
+    # izquierdo (la activación en la vista «activacion», las conexiones residuales, la recta
+    # de la teoría en la vista «teoria»)
+    assert ui._plot.redraws <= 3, ui._plot.redraws
 
 
 def test_summary_reports_the_current_numbers(explorer):

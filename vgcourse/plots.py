@@ -33,6 +33,7 @@ from vgcourse._plotting import (
 
 __all__ = [
     "BOOK_WIDTH",
+    "ExplorerFigure",
     "LAYER_LABEL",
     "PALETTE",
     "plot_activation",
@@ -335,9 +336,81 @@ def plot_explorer(
     """
     if fig is None:
         fig = plt.figure(figsize=(BOOK_WIDTH, 3.6), dpi=BOOK_DPI, layout="constrained")
-    else:
-        fig.clear()
+    _draw_explorer(fig, result, title=title, predicted_slope=predicted_slope,
+                   activation_curve=activation_curve, stream=stream)
+    return fig
+
+
+class ExplorerFigure:
+    """La figura de un explorador interactivo, que se redibuja sin rehacerse.
+
+    Dibuja lo mismo que :func:`plot_explorer`, pero cuando solo cambian los datos (otra
+    profundidad, anchura o inicialización con las mismas series y la misma leyenda) mueve
+    las líneas que ya existen en lugar de borrar la figura y crear de nuevo ejes, marcas y
+    textos, que es lo que más cuesta de cada cambio de un control. Si cambia lo que se
+    dibuja (la activación del panel izquierdo, la leyenda, las capas sin medida), la dibuja
+    desde cero.
+
+    Attributes:
+        fig: la figura de matplotlib.
+        redraws: cuántas veces se ha dibujado desde cero (el resto, solo se movieron datos).
+    """
+
+    def __init__(self, fig: Figure | None = None):
+        self.fig = plt.figure(figsize=(BOOK_WIDTH, 3.6), dpi=BOOK_DPI) if fig is None else fig
+        self.redraws = 0
+        self._key = None
+        self._handles: dict = {}
+
+    def draw(self, result, *, title: str, predicted_slope: float | None = None,
+             activation_curve: tuple | None = None, stream: bool = False) -> Figure:
+        """Dibuja ``result`` como :func:`plot_explorer` (mismos argumentos) y devuelve la figura."""
+        key = _explorer_key(result, predicted_slope, activation_curve, stream)
+        if key != self._key:
+            self._handles = _draw_explorer(
+                self.fig, result, title=title, predicted_slope=predicted_slope,
+                activation_curve=activation_curve, stream=stream)
+            self._key = key
+            self.redraws += 1
+            return self.fig
+        h = self._handles
+        layers = np.arange(1, result.saturated_fraction.size + 1)
+        every = max(1, layers.size // 12)  # como layer_line
+        for line, values in zip(h["norms"], (result.preact_norm, result.weight_norm)):
+            line.set_data(layers, np.asarray(values, dtype=float))
+            line.set_markevery(every)
+        if h["slope"] is not None:
+            h["slope"].set_data(layers, _slope_line(result.preact_norm, predicted_slope))
+        h["saturation"].set_data(layers, 100 * np.asarray(result.saturated_fraction, dtype=float))
+        h["saturation"].set_markevery(every)
+        for ax in (h["left"], h["right"]):
+            ax.relim()
+            ax.autoscale_view()
+        h["title"].set_text(title)
+        return self.fig
+
+
+def _slope_line(preact_norm, predicted_slope: float) -> np.ndarray:
+    depth = preact_norm.size
+    return preact_norm[-1] * np.exp(predicted_slope * (depth - np.arange(1, depth + 1)))
+
+
+def _explorer_key(result, predicted_slope, activation_curve, stream) -> tuple:
+    """Lo que decide qué artistas y qué leyenda tiene la figura del explorador."""
+    if activation_curve is not None:
+        return ("activation", activation_curve[4])
+    last = result.preact_norm[-1]
+    slope = predicted_slope is not None and bool(np.isfinite(last) and last > 0)
+    masks = tuple(tuple(np.flatnonzero(m)) for m in (result.preact_underflow, result.weight_underflow))
+    return ("norms", stream, slope, masks)
+
+
+def _draw_explorer(fig: Figure, result, *, title, predicted_slope, activation_curve,
+                   stream) -> dict:
+    """Dibuja la figura del explorador desde cero en ``fig``; devuelve sus artistas."""
+    fig.clear()
     ax_left, ax_right = fig.subplots(1, 2)
+    norms, slope = [], None
     if activation_curve is not None:
         x, phi, dphi, bounds, name = activation_curve
         plot_activation(x, phi, dphi, bounds=bounds, name=name, ax=ax_left)
@@ -350,21 +423,23 @@ def plot_explorer(
         }
         underflow = dict(zip(series, (result.preact_underflow, result.weight_underflow)))
         plot_layer_norms(series, ax=ax_left, ylabel="Norma del gradiente", underflow=underflow)
+        norms = [line for line in ax_left.get_lines() if line.get_label() in series]
         last = result.preact_norm[-1]
         if predicted_slope is not None and np.isfinite(last) and last > 0:
-            depth = result.preact_norm.size
-            layers = np.arange(1, depth + 1)
-            line = result.preact_norm[-1] * np.exp(predicted_slope * (depth - layers))
-            ax_left.plot(layers, line, color="0.35", linestyle=":", linewidth=2,
-                         label=r"teoría: $\frac{1}{2}\ln\chi_1$ por capa")
+            layers = np.arange(1, result.preact_norm.size + 1)
+            (slope,) = ax_left.plot(layers, _slope_line(result.preact_norm, predicted_slope),
+                                    color="0.35", linestyle=":", linewidth=2,
+                                    label=r"teoría: $\frac{1}{2}\ln\chi_1$ por capa")
             ax_left.legend(fontsize="small")
     plot_saturation({"fracción saturada": result.saturated_fraction}, ax=ax_right)
     ax_right.get_legend().remove()
-    fig.suptitle(title)
+    (saturation,) = ax_right.get_lines()
+    suptitle = fig.suptitle(title)
     if fig.get_layout_engine() is None:
         # márgenes fijos: el explorador redibuja sin el coste del diseño automático
         fig.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.88, wspace=0.38)
-    return fig
+    return {"left": ax_left, "right": ax_right, "norms": norms, "slope": slope,
+            "saturation": saturation, "title": suptitle}
 
 
 def plot_layer_heatmaps(

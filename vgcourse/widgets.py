@@ -2,7 +2,8 @@
 
 El cálculo lo hace :class:`vgcourse.explorer.GradientExplorer` (una única función
 compilada: mover un control no recompila) y el dibujo
-:func:`vgcourse.plots.plot_explorer`. Este módulo no calcula gradientes ni dibuja
+:class:`vgcourse.plots.ExplorerFigure` (la figura de :func:`vgcourse.plots.plot_explorer`,
+que al mover un control solo mueve sus líneas). Este módulo no calcula gradientes ni dibuja
 por su cuenta.
 
 Compatible con ipywidgets 7.6+ y 8 (Colab usa la 7.7): solo se usan ``Dropdown``,
@@ -20,11 +21,12 @@ import time
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from vgcourse.activations import activation_curves, get_activation, saturation_bounds
 from vgcourse.explorer import EXPLORER_ACTIVATIONS, EXPLORER_INITS, GradientExplorer
 from vgcourse.initializers import INITIALIZER_NAMES, sigma_w2
-from vgcourse.plots import BOOK_WIDTH, plot_explorer, plot_layer_norms
+from vgcourse.plots import BOOK_WIDTH, ExplorerFigure, plot_layer_norms
 from vgcourse.recurrent import time_profile
 from vgcourse.report import power_of_ten
 from vgcourse.theory import gradient_slope
@@ -64,12 +66,18 @@ class _PngExplorer:
         self.latencies: list[float] = []
         self.image = w.Image(format="png")
         self.summary = w.HTML()
-        self._fig = _canvas()
+        self._fig = self._new_figure()
         plt.close(self._fig)  # la figura vive solo dentro del widget, no en la salida de la celda
+        # un lienzo Agg propio: ``savefig`` reutiliza su renderizador (y con él la caché de
+        # fórmulas y textos) en lugar de crear uno nuevo en cada cambio de un control
+        FigureCanvasAgg(self._fig)
         for c in self.controls.values():
             c.observe(self._on_change, names="value")
         self.widget = w.VBox([*rows, self.image, self.summary])
         self.update()
+
+    def _new_figure(self):
+        return _canvas()
 
     def settings(self) -> dict:
         return {k: c.value for k, c in self.controls.items()}
@@ -163,10 +171,14 @@ class ExplorerWidget(_PngExplorer):
         ]
         if architecture:
             rows.append(w.HBox([self.controls[k] for k in ("residual", "residual_scale", "batchnorm")]))
+        self._plot = ExplorerFigure(_canvas())
         self._start(rows)
 
+    def _new_figure(self):
+        return self._plot.fig
+
     def _render(self, fig, s: dict) -> str:
-        result, theory = _draw(fig, self.explorer, self.view, s)
+        result, theory = _draw(self._plot, self.explorer, self.view, s)
         return self._summary(result, s, theory)
 
     @staticmethod
@@ -212,8 +224,8 @@ def _canvas():
     return plt.figure(figsize=(BOOK_WIDTH, 3.6))
 
 
-def _draw(fig, explorer: GradientExplorer, view: str, s: dict):
-    """Calcula la configuración ``s`` y la dibuja en ``fig``: lo usan el widget y la figura
+def _draw(plot: ExplorerFigure, explorer: GradientExplorer, view: str, s: dict):
+    """Calcula la configuración ``s`` y la dibuja en ``plot``: lo usan el widget y la figura
     fija (:func:`explorer_figure`), así que las dos no pueden diferir. Devuelve el resultado
     y el texto de la teoría (o ``None``)."""
     result = explorer(**s)
@@ -231,7 +243,7 @@ def _draw(fig, explorer: GradientExplorer, view: str, s: dict):
         )
     elif view == "activacion":
         kwargs["activation_curve"] = _curve(s["activation"])
-    plot_explorer(result, title=title, fig=fig, stream=bool(s.get("residual")), **kwargs)
+    plot.draw(result, title=title, stream=bool(s.get("residual")), **kwargs)
     theory = None
     if view == "teoria":
         slope = kwargs.get("predicted_slope")
@@ -250,9 +262,9 @@ def explorer_figure(explorer: GradientExplorer, *, view: str = "gradientes", **s
     """
     if view not in _VIEWS:
         raise ValueError(f"`view` = {view!r} no es válido. Los valores válidos son: {', '.join(_VIEWS)}.")
-    fig = _canvas()
-    _draw(fig, explorer, view, settings)
-    return fig
+    plot = ExplorerFigure(_canvas())
+    _draw(plot, explorer, view, settings)
+    return plot.fig
 
 
 # ---------------------------------------------------------------------------------------
