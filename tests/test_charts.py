@@ -83,6 +83,64 @@ def test_grid_errors_are_spanish_and_list_what_is_valid(explorer, grid):
                      residual_scale=0.7)
 
 
+MULTI_DEVICE_GRID = r"""
+import json
+import jax, numpy as np
+import vgcourse as vg
+from vgcourse import explorer as E
+vg.enable_x64()
+ex = E.GradientExplorer(seed=2, max_depth=12, widths=(8, 16), n_in=10, n_out=2, batch=6)
+kw = dict(activations=("sigmoid", "relu"), inits=("he_normal", "standard", "xavier_normal"),
+          depths=(3, 7, 12), residual=(False, True), residual_scales=(0.5, 1.0),
+          batchnorm=(False, True))
+one = E.explorer_grid(ex, shard=False, **kw)
+grid_jit, devices = E._grid_jit, []
+def spy(*args):  # cuántos dispositivos tienen las salidas de cada programa de la rejilla
+    fn = grid_jit(*args)
+    def call(*a):
+        out = fn(*a)
+        devices.append(len(out[0].sharding.device_set))
+        return out
+    return call
+E._grid_jit = spy
+many = E.explorer_grid(ex, **kw)
+err = {}
+for f in ("preact_norm", "weight_norm", "saturated_fraction"):
+    a, b = getattr(one, f), getattr(many, f)
+    assert a.shape == b.shape and np.array_equal(np.isnan(a), np.isnan(b)), f
+    m = np.isfinite(a) & (a != 0)
+    err[f] = float(np.max(np.abs(a[m] - b[m]) / np.abs(a[m])))
+print(json.dumps({"count": jax.local_device_count(), "err": err, "devices": sorted(set(devices))}))
+"""
+
+
+def test_grid_shards_its_rows_across_devices_with_the_same_numbers():
+    """Con 4 dispositivos de CPU (un proceso aparte con
+    XLA_FLAGS=--xla_force_host_platform_device_count=4), las filas de cada programa de la
+    rejilla (inicialización × α) se reparten entre los cuatro: las 6 de las redes residuales
+    (3 inicializaciones × 2 α) se completan hasta 8; las 3 de la red simple, menos que
+    dispositivos, van en uno, como las semillas de gradient_sweep. La rejilla es la de un solo
+    dispositivo a 1e-12."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
+               JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", MULTI_DEVICE_GRID], env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["count"] == 4
+    assert report["devices"] == [1, 4]
+    assert max(report["err"].values()) < 1e-12, report["err"]
+
+
+def test_grid_shard_argument_is_checked(explorer):
+    with pytest.raises(TypeError, match="`shard` debe ser None, True o False"):
+        vg.explorer_grid(explorer, depths=(3,), shard="sí")
+
+
 def _payload(chart):
     data = re.search(r'class="vg-chart-data">([^<]*)</script>', chart.html)[1]
     return json.loads(data)

@@ -32,6 +32,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from vgcourse._core import batch_core, check_architecture, forward_core, grad_core, layer_summary, loss_fn
 from vgcourse._precision import resolve_dtype
@@ -406,6 +407,16 @@ def _grid_core(raw, x, y, act_index, uniform, scales, alpha, lo, hi, *, activati
             jnp.mean(sat, axis=(1, 2)))
 
 
+def _row_sharding(n_rows: int, shard: bool | None) -> NamedSharding | None:
+    """El reparto de las filas de una rejilla entre los dispositivos locales, o ``None`` si no
+    se reparte (un solo dispositivo, ``shard=False``, o menos filas que dispositivos con
+    ``shard=None``)."""
+    devices = jax.local_devices()
+    if shard is False or len(devices) == 1 or (shard is None and n_rows < len(devices)):
+        return None
+    return NamedSharding(Mesh(np.array(devices), ("fila",)), PartitionSpec("fila"))
+
+
 @functools.lru_cache(maxsize=None)
 def _grid_jit(activations: tuple[str, ...], depths: tuple[int, ...], residual, batchnorm: bool):
     core = functools.partial(_grid_core, activations=activations, depths=depths,
@@ -426,6 +437,7 @@ def explorer_grid(
     batchnorm: tuple[bool, ...] = (False,),
     theory: bool = False,
     curves: bool = False,
+    shard: bool | None = None,
 ) -> ExplorerGrid:
     """Calcula de una vez todas las configuraciones de una rejilla del explorador.
 
@@ -435,6 +447,11 @@ def explorer_grid(
     vez, una por núcleo, con :func:`vgcourse.parallel_map`): todas las
     profundidades comparten un paso hacia delante, y las inicializaciones y las α van
     vectorizadas. La usa el libro en línea, donde no hay núcleo que calcule.
+
+    Con varios dispositivos locales (varias GPU, o varios dispositivos de CPU con
+    ``XLA_FLAGS=--xla_force_host_platform_device_count=N``), las filas vectorizadas
+    (inicialización × α) se reparten entre todos con :mod:`jax.sharding`, como las semillas
+    de :func:`vgcourse.gradient_sweep`: los números son los mismos que con uno solo.
 
     Args:
         explorer: el :class:`GradientExplorer` cuyas redes se miden.
@@ -446,6 +463,8 @@ def explorer_grid(
         theory: calcular también la pendiente ½·ln χ₁ de la teoría de campo medio (la vista
             ``"teoria"``; unos 0.15 s por activación e inicialización).
         curves: guardar también cada activación y su derivada (la vista ``"activacion"``).
+        shard: repartir las filas entre los dispositivos locales (``None``: si hay varios y
+            al menos tantas filas como dispositivos; ``False``: nunca).
     """
     if not isinstance(explorer, GradientExplorer):
         raise TypeError(
@@ -478,6 +497,8 @@ def explorer_grid(
         for r in dict.fromkeys(bool(r) for r in residual):
             archs += [(True, a, bn) for a in scales_alpha] if r else [(False, 1.0, bn)]
     archs = tuple(sorted(archs, key=lambda t: (t[2], t[0], t[1])))
+    if shard not in (None, True, False):
+        raise TypeError(f"`shard` debe ser None, True o False; se recibió {shard!r}.")
 
     max_l = depths[-1]
     dt = explorer.dtype
@@ -501,14 +522,23 @@ def explorer_grid(
         raw = raw_by_width[n]
         members = [k for k, (r, _, b) in enumerate(archs) if (r, b) == (res, bn)]
         rows = [(i, k) for i in inits for k in members]
-        uniform = jnp.asarray([EXPLORER_INITS[i] for i, _ in rows])
-        sc = np.array([explorer.scales(i, n) for i, _ in rows])
-        scales = tuple(jnp.asarray(sc[:, j], dt) for j in range(3))
-        alpha = jnp.asarray([archs[k][1] for _, k in rows], dt)
+        sharding = _row_sharding(len(rows), shard)
+        padded = rows + rows[-1:] * (0 if sharding is None else -len(rows) % sharding.mesh.size)
+        sc = np.array([explorer.scales(i, n) for i, _ in padded])
+        row_args = (np.array([EXPLORER_INITS[i] for i, _ in padded]),
+                    tuple(np.asarray(sc[:, j], dt) for j in range(3)),
+                    np.array([archs[k][1] for _, k in padded], dt))
+        # las filas, repartidas entre los dispositivos (o en el único que hay); lo demás, copiado
+        # en todos
+        uniform, scales, alpha = jax.device_put(row_args, sharding)
+        common = (raw, explorer._x, explorer._y, lo, hi)
+        if sharding is not None:
+            common = jax.device_put(common, NamedSharding(sharding.mesh, PartitionSpec()))
+        raw_c, x, y, lo_c, hi_c = common
         fn = _grid_jit(acts, depths, "linear" if res else False, bn)
-        return rows, [tuple(np.asarray(a) for a in fn(
-            raw, explorer._x, explorer._y, jnp.asarray(ai, jnp.int32), uniform, scales, alpha,
-            lo, hi)) for ai in range(len(acts))]
+        return rows, [tuple(np.asarray(a)[: len(rows)] for a in fn(
+            raw_c, x, y, jnp.asarray(ai, jnp.int32), uniform, scales, alpha, lo_c, hi_c))
+            for ai in range(len(acts))]
 
     # cada anchura y arquitectura es un programa compilado distinto: a la vez, uno por núcleo
     tasks = [(n, arch) for n in widths for arch in dict.fromkeys((r, b) for r, _, b in archs)]
